@@ -1,0 +1,31 @@
+"""The one way tests reach the shared real models (``../shared/models`` by default).
+
+``TFLITE_TASKS_TEST_DATA`` points elsewhere. Where the data is absent the tests that need it
+skip with the reason, unless ``TFLITE_TASKS_REQUIRE_TEST_DATA=1`` (set by ``.ci/run``), where a
+missing file fails the test instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+_DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
+
+
+def data_root() -> Path:
+    """Returns the folder of the shared test models."""
+    return Path(os.environ.get("TFLITE_TASKS_TEST_DATA", _DEFAULT))
+
+
+def data_path(relative: str) -> Path:
+    """Returns the path of a shared test file, skipping (or failing in CI) when it is absent."""
+    path = data_root() / relative
+    if not path.exists():
+        reason = f"test data {relative!r} not found under {data_root()} (set TFLITE_TASKS_TEST_DATA)"
+        if os.environ.get("TFLITE_TASKS_REQUIRE_TEST_DATA") == "1":
+            pytest.fail(reason + "; TFLITE_TASKS_REQUIRE_TEST_DATA=1 makes this a failure")
+        pytest.skip(reason)
+    return path

@@ -1,0 +1,72 @@
+"""Result containers shared by the tasks.
+
+Plain dataclasses with the field names users know from the TFLite Task Library and
+MediaPipe Tasks; each has ``to_dict()`` for JSON output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _plain(value: Any) -> Any:
+    """Converts dataclasses, lists and numpy scalars to JSON-ready Python values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return value.item()
+    return value
+
+
+class _ToDict:
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the result as nested dicts and lists of plain Python values."""
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class BoundingBox(_ToDict):
+    """An axis-aligned box in pixels: top-left corner, width and height."""
+
+    origin_x: int
+    origin_y: int
+    width: int
+    height: int
+
+
+@dataclass
+class Category(_ToDict):
+    """One class of a classification head.
+
+    Attributes:
+        index: position of the class in the model output.
+        score: the (calibrated, dequantized) score.
+        category_name: the label from the label file, ``''`` when the model has none.
+        display_name: the label in ``display_names_locale``, ``''`` when there is none.
+    """
+
+    index: int
+    score: float
+    category_name: str = ""
+    display_name: str = ""
+
+
+@dataclass
+class Classifications(_ToDict):
+    """The categories of one classification head (one output tensor), best first."""
+
+    categories: list[Category] = field(default_factory=list)
+    head_index: int = 0
+    head_name: str = ""
+
+
+@dataclass
+class ClassificationResult(_ToDict):
+    """One :class:`Classifications` per classification head of the model."""
+
+    classifications: list[Classifications] = field(default_factory=list)
+    timestamp_ms: int | None = None
