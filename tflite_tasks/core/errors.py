@@ -38,3 +38,7 @@ class OptionsError(TfliteTasksError, ValueError):
     When the model's metadata lacks something (labels, normalization), the message names
     the option that provides it.
     """
+
+
+class TaskClosedError(TfliteTasksError, RuntimeError):
+    """The task was closed; create a new one."""

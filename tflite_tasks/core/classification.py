@@ -1,0 +1,272 @@
+"""Classification postprocessing shared by every classifier (image, text, audio).
+
+Scores become categories with the TFLite Task Library's semantics: dequantize, calibrate,
+threshold (``score < threshold`` is dropped), allow/deny lists, sort by score (ties by
+index), ``max_results``. Labels, display names, score calibration and the score threshold
+come from the output tensor's metadata unless options give them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tflite_tasks.core.containers import Category, ClassificationResult, Classifications
+from tflite_tasks.core.engine import Engine, TensorSpec
+from tflite_tasks.core.errors import MetadataError, OptionsError
+from tflite_tasks.core.options import ClassificationOptions, LabelsLike, read_labels, split_lines
+from tflite_tasks.metadata import Metadata
+from tflite_tasks.metadata.schema import (
+    AssociatedFileType,
+    ScoreCalibrationOptions,
+    ScoreThresholdingOptions,
+    ScoreTransformationType,
+    TensorMetadata,
+)
+
+_LOG_MIN = 1e-16
+
+
+def _clamped_log(x: np.ndarray) -> np.ndarray:
+    """log(x), continued below 1e-16 by ``2 log(t) - log(2t - x)`` (keeps order, no -inf)."""
+    safe = np.maximum(x, _LOG_MIN)
+    return np.where(x < _LOG_MIN, 2 * math.log(_LOG_MIN) - np.log(2 * _LOG_MIN - x), np.log(safe))
+
+
+@dataclass(frozen=True)
+class ScoreCalibration:
+    """Sigmoid score calibration: ``scale * sigmoid(slope * g(score) + offset)`` per class.
+
+    Classes without parameters, or scoring below their ``min_score``, get ``default_score``.
+    ``g`` is the transformation: IDENTITY, LOG or INVERSE_LOGISTIC.
+    """
+
+    transformation: ScoreTransformationType
+    default_score: float
+    scale: np.ndarray  # (N,) float64; NaN where the class has no parameters
+    slope: np.ndarray
+    offset: np.ndarray
+    min_score: np.ndarray  # (N,) float64; -inf where absent
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        num_classes: int,
+        transformation: ScoreTransformationType = ScoreTransformationType.IDENTITY,
+        default_score: float = 0.0,
+    ) -> ScoreCalibration:
+        """Parses the calibration file: one line per class, empty or 3-4 comma-separated values."""
+        lines = split_lines(text)
+        if len(lines) != num_classes:
+            raise MetadataError(
+                f"score calibration file has {len(lines)} lines for {num_classes} classes"
+            )
+        params = np.full((num_classes, 4), np.nan)
+        params[:, 3] = -np.inf
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            fields = line.split(",")
+            if len(fields) not in (3, 4):
+                raise MetadataError(
+                    f"score calibration line {i + 1} has {len(fields)} values, expected 3 or 4"
+                )
+            try:
+                params[i, : len(fields)] = [float(f) for f in fields]
+            except ValueError as e:
+                raise MetadataError(f"score calibration line {i + 1}: {e}") from e
+        return cls(ScoreTransformationType(transformation), float(default_score),
+                   params[:, 0], params[:, 1], params[:, 2], params[:, 3])
+
+    def apply(self, scores: np.ndarray) -> np.ndarray:
+        """Returns calibrated scores (float32) for raw ``scores`` of shape (N,)."""
+        x = scores.astype(np.float64)
+        if self.transformation == ScoreTransformationType.LOG:
+            g = _clamped_log(x)
+        elif self.transformation == ScoreTransformationType.INVERSE_LOGISTIC:
+            g = _clamped_log(x) - _clamped_log(1.0 - x)
+        else:
+            g = x
+        with np.errstate(over="ignore", invalid="ignore"):
+            calibrated = self.scale / (1.0 + np.exp(-(self.slope * g + self.offset)))
+        use_default = np.isnan(self.scale) | (x < self.min_score)
+        return np.where(use_default, self.default_score, calibrated).astype(np.float32)
+
+
+@dataclass
+class ClassificationHead:
+    """What one output tensor needs to become :class:`Classifications`."""
+
+    spec: TensorSpec
+    name: str
+    labels: list[str] | None
+    display_names: list[str] | None
+    calibration: ScoreCalibration | None
+    metadata_threshold: float | None
+
+    @property
+    def num_classes(self) -> int:
+        return int(np.prod(self.spec.shape[1:])) if len(self.spec.shape) > 1 else self.spec.shape[0]
+
+
+def _labels_file(tensor_md: TensorMetadata, locale: str | None) -> str | None:
+    for f in tensor_md.associated_files or ():
+        if f.type == AssociatedFileType.TENSOR_AXIS_LABELS and (locale is None or f.locale == locale):
+            return f.name
+    return None
+
+
+def _option_for_head(
+    value: LabelsLike | Mapping[int, LabelsLike] | None, head: int
+) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return read_labels(value[head]) if head in value else None
+    return read_labels(value)
+
+
+def _metadata_unit(tensor_md: TensorMetadata | None, kind: type) -> object | None:
+    for unit in (tensor_md.process_units or ()) if tensor_md is not None else ():
+        if isinstance(unit.options, kind):
+            return unit.options
+    return None
+
+
+def build_heads(
+    engine: Engine, options: ClassificationOptions, positions: Sequence[int] | None = None
+) -> list[ClassificationHead]:
+    """Returns one head per output (or per output in ``positions``) from metadata and options."""
+    metadata: Metadata = engine.metadata
+    heads = []
+    for position in positions if positions is not None else range(len(engine.outputs)):
+        spec = engine.outputs[position]
+        tensor_md = metadata.output_tensor(position)
+        head = ClassificationHead(spec, spec.name if tensor_md is None or not tensor_md.name
+                                  else tensor_md.name, None, None, None, None)
+        if spec.shape and spec.shape[0] != 1:
+            raise OptionsError(f"output {position} '{spec.name}' has batch size {spec.shape[0]}"
+                               "; classification outputs must be [1, classes]")
+        head.labels = _option_for_head(options.labels, position)
+        head.display_names = _option_for_head(options.display_names, position)
+        if tensor_md is not None:
+            if head.labels is None and (name := _labels_file(tensor_md, None)):
+                head.labels = split_lines(metadata.file_text(name))
+            locale = options.display_names_locale
+            if head.display_names is None and locale and (
+                name := _labels_file(tensor_md, locale)
+            ):
+                head.display_names = split_lines(metadata.file_text(name))
+            threshold = _metadata_unit(tensor_md, ScoreThresholdingOptions)
+            if threshold is not None:
+                head.metadata_threshold = float(threshold.global_score_threshold)
+            head.calibration = _calibration(metadata, tensor_md, head)
+        _check_sizes(head, position)
+        heads.append(head)
+    return heads
+
+
+def _calibration(
+    metadata: Metadata, tensor_md: TensorMetadata, head: ClassificationHead
+) -> ScoreCalibration | None:
+    options = _metadata_unit(tensor_md, ScoreCalibrationOptions)
+    if options is None:
+        return None
+    for f in tensor_md.associated_files or ():
+        if f.type == AssociatedFileType.TENSOR_AXIS_SCORE_CALIBRATION:
+            return ScoreCalibration.from_text(
+                metadata.file_text(f.name), head.num_classes,
+                ScoreTransformationType(options.score_transformation), options.default_score)
+    raise MetadataError(
+        f"output '{head.name}' has ScoreCalibrationOptions but no "
+        "TENSOR_AXIS_SCORE_CALIBRATION file"
+    )
+
+
+def _check_sizes(head: ClassificationHead, position: int) -> None:
+    for what, names in (("labels", head.labels), ("display names", head.display_names)):
+        if names is not None and len(names) != head.num_classes:
+            raise OptionsError(
+                f"output {position} '{head.name}' has {head.num_classes} classes but "
+                f"{len(names)} {what} were given"
+            )
+
+
+class ClassificationPostprocessor:
+    """Turns raw output tensors into a :class:`ClassificationResult`."""
+
+    def __init__(self, heads: Sequence[ClassificationHead], options: ClassificationOptions) -> None:
+        options.validate()
+        self.heads = list(heads)
+        self.max_results = options.max_results
+        self._thresholds = [
+            options.score_threshold if options.score_threshold is not None
+            else (h.metadata_threshold if h.metadata_threshold is not None else 0.0)
+            for h in self.heads
+        ]
+        self._allowed = [self._allowed_mask(h, options) for h in self.heads]
+        self._names = [self._name_pairs(h) for h in self.heads]
+
+    @staticmethod
+    def _name_pairs(head: ClassificationHead) -> list[tuple[str, str]]:
+        names = head.labels or [""] * head.num_classes
+        display = head.display_names or [""] * head.num_classes
+        return list(zip(names, display, strict=True))
+
+    @staticmethod
+    def _allowed_mask(head: ClassificationHead, options: ClassificationOptions) -> np.ndarray | None:
+        wanted = options.category_name_allowlist or options.category_name_denylist
+        if not wanted:
+            return None
+        kind = "allowlist" if options.category_name_allowlist else "denylist"
+        if head.labels is None:
+            raise OptionsError(
+                f"category_name_{kind} needs labels, and output '{head.name}' has none: "
+                "pass labels=..."
+            )
+        mask = np.isin(np.array(head.labels, dtype=object), list(wanted))
+        if not mask.any():
+            raise OptionsError(
+                f"none of the category_name_{kind} names {list(wanted)[:5]!r} match the "
+                f"labels of output '{head.name}'"
+            )
+        return mask if kind == "allowlist" else ~mask
+
+    def scores(self, head_index: int, raw: np.ndarray) -> np.ndarray:
+        """Returns the dequantized, calibrated scores (N,) of one head."""
+        head = self.heads[head_index]
+        scores = head.spec.dequantize(raw).reshape(-1)
+        if scores.size != head.num_classes:
+            raise OptionsError(f"output '{head.name}' gave {scores.size} scores, "
+                               f"expected {head.num_classes}")
+        return head.calibration.apply(scores) if head.calibration is not None else scores
+
+    def classify_head(self, head_index: int, raw: np.ndarray) -> Classifications:
+        """Returns the categories of one head from its raw output tensor."""
+        scores = self.scores(head_index, raw)
+        keep = scores >= self._thresholds[head_index]
+        allowed = self._allowed[head_index]
+        if allowed is not None:
+            keep &= allowed
+        candidates = np.flatnonzero(keep)
+        if 0 < self.max_results < candidates.size:
+            top = np.argpartition(-scores[candidates], self.max_results - 1)[: self.max_results]
+            candidates = candidates[top]
+        order = candidates[np.lexsort((candidates, -scores[candidates]))]
+        names = self._names[head_index]
+        head = self.heads[head_index]
+        categories = [
+            Category(i, s, *names[i]) for i, s in zip(order.tolist(), scores[order].tolist(),
+                                                      strict=True)
+        ]
+        return Classifications(categories, head.spec.position, head.name)
+
+    def __call__(self, raw_outputs: Sequence[np.ndarray]) -> ClassificationResult:
+        """``raw_outputs[i]`` is the raw tensor of ``heads[i]``."""
+        return ClassificationResult(
+            [self.classify_head(i, raw) for i, raw in enumerate(raw_outputs)]
+        )

@@ -1,0 +1,248 @@
+"""The one engine every task runs on: a LiteRT interpreter with specs, threads and plain errors.
+
+The engine owns the model bytes (so a task can be pickled and rebuilt elsewhere), describes
+the model's inputs and outputs as :class:`TensorSpec`, writes inputs in place and reads
+outputs. It is not thread-safe by itself: tasks hold :attr:`Engine.lock` around the
+write-invoke-read sequence.
+
+Custom ops: the interpreter is built in :meth:`Engine._build_interpreter`; the model's op
+inventory comes from :func:`tflite_tasks.metadata.model_schema.operator_codes`. Running
+custom ops in Python plugs in there.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+from tflite_tasks.core.errors import MetadataError, ModelFileNotFoundError, ModelLoadError
+
+if TYPE_CHECKING:
+    from tflite_tasks.metadata import Metadata
+
+ModelSource = str | os.PathLike | bytes | bytearray | memoryview
+
+_CUSTOM_OP_CODE = 32
+
+
+def default_num_threads() -> int:
+    """Returns the number of CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One input or output tensor of the model.
+
+    Attributes:
+        position: index among the model's inputs (or outputs).
+        tensor_index: LiteRT's tensor index.
+        name: tensor name in the model.
+        shape: current shape; ``shape_signature`` has -1 for dynamic dimensions.
+        dtype: numpy dtype of the tensor.
+        scale, zero_point: per-tensor quantization (``scale == 0`` when not quantized):
+            ``real = scale * (q - zero_point)``.
+    """
+
+    position: int
+    tensor_index: int
+    name: str
+    shape: tuple[int, ...]
+    shape_signature: tuple[int, ...]
+    dtype: np.dtype
+    scale: float
+    zero_point: int
+
+    @property
+    def is_quantized(self) -> bool:
+        return self.scale != 0.0 and np.issubdtype(self.dtype, np.integer)
+
+    @property
+    def has_dynamic_shape(self) -> bool:
+        return any(d < 0 for d in self.shape_signature)
+
+    def dequantize(self, values: np.ndarray) -> np.ndarray:
+        """Returns ``values`` as float32 real numbers (dequantized when quantized)."""
+        if self.is_quantized:
+            return (values.astype(np.float32) - np.float32(self.zero_point)) * np.float32(
+                self.scale
+            )
+        return values.astype(np.float32, copy=False)
+
+    @classmethod
+    def from_details(cls, position: int, details: dict[str, Any]) -> TensorSpec:
+        scale, zero_point = details["quantization"]
+        signature = details.get("shape_signature", details["shape"])
+        return cls(
+            position=position,
+            tensor_index=int(details["index"]),
+            name=str(details["name"]),
+            shape=tuple(int(d) for d in details["shape"]),
+            shape_signature=tuple(int(d) for d in signature),
+            dtype=np.dtype(details["dtype"]),
+            scale=float(scale),
+            zero_point=int(zero_point),
+        )
+
+
+def read_model_bytes(model: ModelSource) -> tuple[bytes, str]:
+    """Returns the model's bytes and a name for messages (the path, or ``<N bytes>``)."""
+    if isinstance(model, bytes | bytearray | memoryview):
+        data = bytes(model)
+        return data, f"<{len(data)} bytes>"
+    if not isinstance(model, str | os.PathLike):
+        raise ModelLoadError(
+            f"a model is a file path or the model's bytes, not {type(model).__name__}"
+        )
+    path = Path(model)
+    if not path.exists():
+        raise ModelFileNotFoundError(f"model file not found: {str(path)!r}")
+    if not path.is_file():
+        raise ModelLoadError(f"model path is not a file: {str(path)!r}")
+    try:
+        return path.read_bytes(), str(path)
+    except OSError as e:
+        raise ModelLoadError(f"cannot read model file {str(path)!r}: {e}") from e
+
+
+def check_model_identifier(data: bytes, source: str) -> None:
+    """Raises ModelLoadError unless ``data`` starts like a TFLite flatbuffer (``TFL3``)."""
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        head = data[:8]
+        raise ModelLoadError(
+            f"{source} is not a TFLite model: the file identifier 'TFL3' is missing "
+            f"(first bytes {head!r}). Pass a .tflite file."
+        )
+
+
+class Engine:
+    """A LiteRT interpreter over one model.
+
+    Args:
+        model: path to a ``.tflite`` file, or the model's bytes.
+        num_threads: CPU threads for inference; ``None`` uses every CPU available to the
+            process.
+
+    Raises:
+        ModelFileNotFoundError: the file does not exist.
+        ModelLoadError: not a TFLite model, truncated or corrupt, or ops LiteRT cannot run.
+    """
+
+    def __init__(self, model: ModelSource, *, num_threads: int | None = None) -> None:
+        if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
+            raise ModelLoadError(f"num_threads must be a positive integer, not {num_threads!r}")
+        self.model_bytes, self.source = read_model_bytes(model)
+        self.num_threads = num_threads or default_num_threads()
+        self.lock = threading.RLock()
+        check_model_identifier(self.model_bytes, self.source)
+        self._interpreter = self._build_interpreter()
+        self.inputs = self._specs(self._interpreter.get_input_details())
+        self.outputs = self._specs(self._interpreter.get_output_details())
+
+    def _build_interpreter(self) -> Interpreter:
+        try:
+            interpreter = Interpreter(
+                model_content=self.model_bytes, num_threads=self.num_threads
+            )
+        except ValueError as e:
+            raise ModelLoadError(
+                f"{self.source} is not a valid TFLite model (truncated or corrupt): {e}"
+            ) from e
+        try:
+            interpreter.allocate_tensors()
+        except RuntimeError as e:
+            raise ModelLoadError(self._unresolved_ops_message(str(e))) from e
+        return interpreter
+
+    def _unresolved_ops_message(self, litert_message: str) -> str:
+        from tflite_tasks.metadata.model_schema import operator_codes
+
+        try:
+            custom = sorted(
+                {name for code, name in operator_codes(self.model_bytes)
+                 if code == _CUSTOM_OP_CODE and name}
+            )
+        except (MetadataError, ModelLoadError):
+            custom = []
+        first_line = litert_message.strip().splitlines()[0] if litert_message.strip() else ""
+        if not custom:
+            return f"LiteRT cannot prepare {self.source}: {first_line}"
+        flex = [name for name in custom if name.startswith("Flex")]
+        message = (
+            f"{self.source} uses custom ops that this LiteRT runtime cannot resolve. "
+            f"The model's custom ops: {', '.join(custom)}. LiteRT said: {first_line}"
+        )
+        if flex:
+            message += (
+                ". Ops named Flex* are select TensorFlow ops, which LiteRT's Python wheel does "
+                "not include: convert the model without SELECT_TF_OPS"
+            )
+        return message
+
+    def _specs(self, details: list[dict[str, Any]]) -> tuple[TensorSpec, ...]:
+        return tuple(TensorSpec.from_details(i, d) for i, d in enumerate(details))
+
+    @cached_property
+    def metadata(self) -> Metadata:
+        """The model's TFLite Metadata and associated files (read once)."""
+        from tflite_tasks.metadata import read_metadata
+
+        return read_metadata(self.model_bytes)
+
+    def input_view(self, position: int = 0) -> np.ndarray:
+        """Returns a writable view of input ``position``'s memory.
+
+        Drop the view before :meth:`invoke` (LiteRT refuses to run while views are alive).
+        """
+        return self._interpreter.tensor(self.inputs[position].tensor_index)()
+
+    def set_input(self, position: int, values: np.ndarray) -> None:
+        """Copies ``values`` (same shape and dtype as the input) into input ``position``."""
+        self._interpreter.set_tensor(self.inputs[position].tensor_index, values)
+
+    def resize_input(self, position: int, shape: tuple[int, ...]) -> None:
+        """Resizes input ``position`` (dynamic or batch dimensions) and reallocates tensors."""
+        spec = self.inputs[position]
+        if tuple(shape) == spec.shape:
+            return
+        self._interpreter.resize_tensor_input(spec.tensor_index, list(shape), strict=False)
+        self._interpreter.allocate_tensors()
+        self.inputs = self._specs(self._interpreter.get_input_details())
+        self.outputs = self._specs(self._interpreter.get_output_details())
+
+    def invoke(self) -> None:
+        """Runs the model on the inputs as written."""
+        self._interpreter.invoke()
+
+    def output(self, position: int = 0) -> np.ndarray:
+        """Returns a copy of output ``position``, raw (still quantized if quantized)."""
+        return self._interpreter.get_tensor(self.outputs[position].tensor_index)
+
+    def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
+        """Sets every input, invokes, returns copies of every output (thread-safe)."""
+        with self.lock:
+            for position, values in enumerate(inputs):
+                self.set_input(position, values)
+            self.invoke()
+            return [self.output(i) for i in range(len(self.outputs))]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"model_bytes": self.model_bytes, "num_threads": self.num_threads,
+                "source": self.source}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["model_bytes"], num_threads=state["num_threads"])
+        self.source = state["source"]
+
+    def __repr__(self) -> str:
+        return (f"Engine({self.source}, num_threads={self.num_threads}, "
+                f"inputs={[s.name for s in self.inputs]}, outputs={[s.name for s in self.outputs]})")

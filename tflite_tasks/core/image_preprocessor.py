@@ -1,0 +1,188 @@
+"""Image to input tensor: crop, rotate, bilinear resize, normalize or quantize, in place.
+
+Shared by every vision task. The values come from the model's metadata
+(NormalizationOptions) unless :class:`~tflite_tasks.core.options.ImageOptions` override
+them:
+
+* uint8 inputs get the resized pixels as they are (the reference Task Library ignores
+  normalization for uint8 models, and so do we);
+* float inputs get ``(pixel - mean) / std``;
+* int8 inputs get ``round((pixel - mean) / std / scale + zero_point)``, saturated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from tflite_tasks.core.engine import Engine
+from tflite_tasks.core.errors import OptionsError
+from tflite_tasks.core.image import clockwise_turn, crop_and_rotate
+from tflite_tasks.core.options import ImageOptions
+from tflite_tasks.metadata.schema import ColorSpaceType, NormalizationOptions, TensorMetadata
+
+_CV_DEPTH = {np.dtype(np.float32): cv2.CV_32F, np.dtype(np.int8): cv2.CV_8S}
+_ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def _channel_values(values: float | Sequence[float], name: str, channels: int) -> np.ndarray:
+    array = np.atleast_1d(np.asarray(values, dtype=np.float64)).reshape(-1)
+    if array.size == 1:
+        array = np.repeat(array, channels)
+    if array.size != channels or not np.all(np.isfinite(array)):
+        raise OptionsError(f"{name} needs 1 or {channels} finite values, got {list(values)!r}"
+                           if isinstance(values, Sequence) else
+                           f"{name} needs 1 or {channels} finite values, got {values!r}")
+    return array
+
+
+def _metadata_normalization(tensor_md: TensorMetadata | None) -> NormalizationOptions | None:
+    if tensor_md is None or not tensor_md.process_units:
+        return None
+    for unit in tensor_md.process_units:
+        if isinstance(unit.options, NormalizationOptions):
+            return unit.options
+    return None
+
+
+class ImagePreprocessor:
+    """Writes an RGB image into a model's image input, preallocated and in place.
+
+    Args:
+        engine: the model; its input ``position`` must be ``[1, H, W, C]`` with C 1 or 3
+            and dtype uint8, int8 or float32.
+        options: normalization overriding the metadata.
+        position: which input is the image.
+    """
+
+    def __init__(self, engine: Engine, options: ImageOptions, position: int = 0) -> None:
+        self.engine = engine
+        self.position = position
+        spec = engine.inputs[position]
+        shape = spec.shape_signature
+        if len(shape) != 4 or shape[0] not in (1, -1) or shape[3] not in (1, 3):
+            raise OptionsError(
+                f"input {position} '{spec.name}' has shape {list(spec.shape)}: an image input "
+                "must be [1, height, width, 3] (RGB) or [1, height, width, 1] (grayscale)"
+            )
+        if spec.dtype not in (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.float32)):
+            raise OptionsError(
+                f"input {position} '{spec.name}' is {spec.dtype}: image inputs must be uint8, "
+                "int8 or float32"
+            )
+        self.channels = shape[3]
+        self.dtype = spec.dtype
+        tensor_md = engine.metadata.input_tensor(position)
+        self._check_color_space(tensor_md)
+        self._alpha, self._beta = self._affine(spec.dtype, spec.scale, spec.zero_point,
+                                               options, tensor_md)
+        self._resized: np.ndarray | None = None
+
+    def _check_color_space(self, tensor_md: TensorMetadata | None) -> None:
+        content = tensor_md.content if tensor_md is not None else None
+        props = content.content_properties if content is not None else None
+        space = getattr(props, "color_space", None)
+        expected = ColorSpaceType.GRAYSCALE if self.channels == 1 else ColorSpaceType.RGB
+        if space not in (None, ColorSpaceType.UNKNOWN, expected):
+            raise OptionsError(
+                f"the metadata says the image input is {ColorSpaceType(space).name} but the "
+                f"tensor has {self.channels} channel(s)"
+            )
+
+    def _affine(
+        self,
+        dtype: np.dtype,
+        scale: float,
+        zero_point: int,
+        options: ImageOptions,
+        tensor_md: TensorMetadata | None,
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Returns per-channel (alpha, beta) with ``tensor = alpha * pixel + beta``."""
+        if dtype == np.uint8:
+            return None, None
+        md = _metadata_normalization(tensor_md)
+        mean = options.normalization_mean
+        std = options.normalization_std
+        if mean is None and md is not None and md.mean:
+            mean = list(md.mean)
+        if std is None and md is not None and md.std:
+            std = list(md.std)
+        if mean is None or std is None:
+            raise OptionsError(
+                f"the model's image input is {dtype} and its metadata gives no "
+                "NormalizationOptions: pass normalization_mean and normalization_std (for "
+                "example normalization_mean=127.5, normalization_std=127.5 for inputs in "
+                "[-1, 1], or 0 and 255 for [0, 1])"
+            )
+        mean_c = _channel_values(mean, "normalization_mean", self.channels)
+        std_c = _channel_values(std, "normalization_std", self.channels)
+        if np.any(np.abs(std_c) < 1e-12):
+            raise OptionsError(f"normalization_std must not be 0, got {list(std_c)}")
+        alpha, beta = 1.0 / std_c, -mean_c / std_c
+        if dtype == np.int8:
+            if scale == 0:
+                raise OptionsError("the int8 image input has no quantization scale")
+            alpha, beta = alpha / scale, beta / scale + zero_point
+        return alpha, beta
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The model's input (width, height) in pixels."""
+        shape = self.engine.inputs[self.position].shape
+        return shape[2], shape[1]
+
+    def write(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> None:
+        """Crops, rotates, resizes and converts ``rgb`` (HxWx3 uint8) into the input tensor.
+
+        Call while holding ``engine.lock``.
+        """
+        region = crop_and_rotate(rgb, roi, 0)
+        turns = clockwise_turn(rotation)
+        if turns:
+            region = cv2.rotate(np.ascontiguousarray(region), _ROTATE[turns])
+        if self.channels == 1:
+            region = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2GRAY)[..., None]
+        spec = self.engine.inputs[self.position]
+        if spec.has_dynamic_shape and spec.shape_signature[1:3] == (-1, -1):
+            self.engine.resize_input(self.position, (1, *region.shape[:2], self.channels))
+        width, height = self.size
+        view = self.engine.input_view(self.position)[0]
+        if self._alpha is None:
+            self._resize(region, width, height, view)
+            return
+        resized = self._resized
+        if resized is None or resized.shape[:2] != (height, width):
+            resized = self._resized = np.empty((height, width, self.channels), np.uint8)
+        resized = self._resize(region, width, height, resized)
+        self._convert(resized, view)
+
+    def _resize(self, region: np.ndarray, width: int, height: int, out: np.ndarray) -> np.ndarray:
+        """Bilinear resize of ``region`` (h, w, C) into ``out`` (height, width, C)."""
+        if region.shape[:2] == (height, width):
+            np.copyto(out, region)
+        elif self.channels == 3:
+            cv2.resize(region, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
+        else:
+            out[..., 0] = cv2.resize(region, (width, height), interpolation=cv2.INTER_LINEAR)
+        return out
+
+    def _convert(self, resized: np.ndarray, view: np.ndarray) -> None:
+        alpha, beta = self._alpha, self._beta
+        assert alpha is not None and beta is not None
+        depth = _CV_DEPTH[self.dtype]
+        if np.all(alpha == alpha[0]) and np.all(beta == beta[0]):
+            src = resized if self.channels == 3 else resized[..., 0]
+            dst = view if self.channels == 3 else view[..., 0]
+            result = cv2.addWeighted(src, float(alpha[0]), src, 0.0, float(beta[0]),
+                                     dst=dst, dtype=depth)
+            if result is not dst:
+                dst[...] = result
+            return
+        scaled = cv2.multiply(resized, tuple(float(a) for a in alpha), dtype=cv2.CV_32F)
+        cv2.add(scaled, tuple(float(b) for b in beta), dst=scaled)
+        if depth == cv2.CV_32F:
+            np.copyto(view, scaled)
+        else:
+            np.copyto(view, np.clip(np.rint(scaled), -128, 127), casting="unsafe")

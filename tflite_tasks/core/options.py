@@ -1,0 +1,161 @@
+"""Options shared by the tasks, and the flat ``**options`` front door.
+
+Each task has an options dataclass made of groups (``base_options``,
+``classification_options``, ``image_options``, ...). ``create_from_file(path, **options)``
+accepts the fields of every group by name, so ``max_results=3`` lands in the
+classification group and ``num_threads=2`` in the base options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tflite_tasks.core.errors import OptionsError
+
+LabelsLike = str | os.PathLike | Sequence[str]
+"""Labels: a list of names, or the path of a text file with one name per line."""
+
+
+@dataclass
+class BaseOptions:
+    """Where the model comes from and how it runs.
+
+    Attributes:
+        model_file: path of the ``.tflite`` model.
+        model_bytes: the model's bytes (instead of ``model_file``).
+        num_threads: CPU threads for inference; ``None`` uses every CPU available.
+    """
+
+    model_file: str | os.PathLike | None = None
+    model_bytes: bytes | None = None
+    num_threads: int | None = None
+
+    def model_source(self) -> str | os.PathLike | bytes:
+        """Returns the model path or bytes; exactly one of the two must be given."""
+        if (self.model_file is None) == (self.model_bytes is None):
+            raise OptionsError(
+                "give exactly one of BaseOptions.model_file (a path) and "
+                "BaseOptions.model_bytes (the model's bytes)"
+            )
+        return self.model_bytes if self.model_bytes is not None else self.model_file
+
+
+@dataclass
+class ClassificationOptions:
+    """How classification scores become categories (semantics of the TFLite Task Library).
+
+    Attributes:
+        max_results: keep at most this many categories per head; -1 keeps all; 0 is invalid.
+        score_threshold: drop categories scoring below this; overrides the metadata's
+            ScoreThresholdingOptions; default (no metadata either) 0.0.
+        category_name_allowlist: keep only these labels (exclusive with the denylist).
+        category_name_denylist: drop these labels.
+        display_names_locale: locale of the display-name label file to use ("en").
+        labels: labels when the model has none in its metadata (or to replace them): a list
+            or a file with one label per line; a mapping head index -> labels for several heads.
+        display_names: display names, given like ``labels``.
+    """
+
+    max_results: int = -1
+    score_threshold: float | None = None
+    category_name_allowlist: Sequence[str] = ()
+    category_name_denylist: Sequence[str] = ()
+    display_names_locale: str = "en"
+    labels: LabelsLike | Mapping[int, LabelsLike] | None = None
+    display_names: LabelsLike | Mapping[int, LabelsLike] | None = None
+
+    def validate(self) -> None:
+        """Raises OptionsError for invalid combinations (reference semantics)."""
+        if not isinstance(self.max_results, int) or self.max_results == 0:
+            raise OptionsError(
+                f"Invalid max_results={self.max_results!r}: must be a non-zero integer "
+                "(-1, the default, keeps every category)"
+            )
+        if self.category_name_allowlist and self.category_name_denylist:
+            raise OptionsError(
+                "category_name_allowlist and category_name_denylist are mutually exclusive: "
+                "give one of them"
+            )
+        for name in ("category_name_allowlist", "category_name_denylist"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise OptionsError(f"{name} is a list of label names, not a string: [{value!r}]")
+
+
+@dataclass
+class ImageOptions:
+    """Image preprocessing values the model's metadata normally gives.
+
+    Attributes:
+        normalization_mean: per-channel (1 or 3 values) mean for float and int8 inputs,
+            in pixel units: the model sees ``(pixel - mean) / std``. Overrides metadata.
+        normalization_std: per-channel (1 or 3 values) standard deviation, likewise.
+    """
+
+    normalization_mean: float | Sequence[float] | None = None
+    normalization_std: float | Sequence[float] | None = None
+
+
+def read_labels(labels: LabelsLike) -> list[str]:
+    """Returns label names from a list, or from a file with one name per line."""
+    if isinstance(labels, str | os.PathLike):
+        path = Path(labels)
+        if not path.is_file():
+            raise OptionsError(f"labels file not found: {str(path)!r}")
+        return split_lines(path.read_text(encoding="utf-8"))
+    if isinstance(labels, Sequence) and all(isinstance(x, str) for x in labels):
+        return list(labels)
+    raise OptionsError("labels are a list of strings or the path of a text file")
+
+
+def split_lines(text: str) -> list[str]:
+    """Splits a label file on newlines; a trailing empty line is dropped (reference rule)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+GroupT = TypeVar("GroupT")
+
+
+def from_flat_options(
+    options_cls: type[GroupT], base_options: BaseOptions, kwargs: Mapping[str, Any]
+) -> GroupT:
+    """Builds a task's options dataclass from flat keyword arguments.
+
+    Each keyword goes to the option group that has a field of that name; the groups are
+    the dataclass fields of ``options_cls`` other than ``base_options``.
+    """
+    groups: dict[str, type] = {
+        f.name: f.default_factory  # type: ignore[misc]
+        for f in dataclasses.fields(options_cls)  # type: ignore[arg-type]
+        if f.name != "base_options"
+    }
+    owner: dict[str, str] = {}
+    for field_name in dataclasses.fields(BaseOptions):
+        owner[field_name.name] = "base_options"
+    for group, factory in groups.items():
+        for group_field in dataclasses.fields(factory):
+            owner[group_field.name] = group
+    values: dict[str, dict[str, Any]] = {group: {} for group in groups}
+    values["base_options"] = {}
+    for key, value in kwargs.items():
+        if key not in owner:
+            raise OptionsError(
+                f"unknown option {key!r}; the options are: {', '.join(sorted(owner))}"
+            )
+        values[owner[key]][key] = value
+    base = dataclasses.replace(base_options, **values.pop("base_options"))
+    built = {group: groups[group](**values[group]) for group in groups}
+    return options_cls(base_options=base, **built)  # type: ignore[call-arg]
+
+
+def group_field(factory: type) -> Any:
+    """A dataclass field holding an option group, defaulting to the group's defaults."""
+    return field(default_factory=factory)

@@ -1,0 +1,90 @@
+"""The base of every task: construction from a file, bytes or options; close; pickling.
+
+A task owns one :class:`~tflite_tasks.core.engine.Engine`. Calls are serialized on the
+engine's lock, so one task may be shared by several threads. Pickling keeps the model's
+bytes and options, so a task can be shipped to another process and rebuilt there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from tflite_tasks.core.engine import Engine
+from tflite_tasks.core.errors import TaskClosedError
+from tflite_tasks.core.options import BaseOptions, from_flat_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+OptionsT = TypeVar("OptionsT")
+
+
+class BaseTask(Generic[OptionsT]):
+    """Common construction and lifecycle; subclasses set ``options_class`` and ``_setup``."""
+
+    options_class: ClassVar[type]
+
+    def __init__(self, options: OptionsT) -> None:
+        base: BaseOptions = options.base_options  # type: ignore[attr-defined]
+        self._options = options
+        self._engine: Engine | None = Engine(base.model_source(), num_threads=base.num_threads)
+        self._setup()
+
+    def _setup(self) -> None:
+        """Reads metadata and options into preprocessors and postprocessors."""
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_options(cls, options: OptionsT) -> Self:
+        """Creates the task from its options dataclass."""
+        return cls(options)
+
+    @classmethod
+    def create_from_file(cls, model_path: str | os.PathLike, **options: Any) -> Self:
+        """Creates the task from a ``.tflite`` file; ``options`` are any option field by name."""
+        return cls(from_flat_options(cls.options_class, BaseOptions(model_file=model_path),
+                                     options))
+
+    @classmethod
+    def create_from_buffer(cls, model_bytes: bytes, **options: Any) -> Self:
+        """Creates the task from the model's bytes; ``options`` as in ``create_from_file``."""
+        return cls(from_flat_options(cls.options_class, BaseOptions(model_bytes=model_bytes),
+                                     options))
+
+    @property
+    def options(self) -> OptionsT:
+        return self._options
+
+    @property
+    def engine(self) -> Engine:
+        """The model's engine; raises TaskClosedError after :meth:`close`."""
+        if self._engine is None:
+            raise TaskClosedError(f"this {type(self).__name__} is closed; create a new one")
+        return self._engine
+
+    def close(self) -> None:
+        """Releases the interpreter. The task cannot be used afterwards."""
+        self._engine = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        engine = self.engine
+        base = dataclasses.replace(
+            self._options.base_options,  # type: ignore[attr-defined]
+            model_file=None, model_bytes=engine.model_bytes, num_threads=engine.num_threads,
+        )
+        return {"options": dataclasses.replace(self._options, base_options=base)}  # type: ignore[type-var]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["options"])
+
+    def __repr__(self) -> str:
+        source = self._engine.source if self._engine is not None else "closed"
+        return f"{type(self).__name__}({source})"
