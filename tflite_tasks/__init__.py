@@ -1,0 +1,54 @@
+"""tflite-tasks: the Task Library for TensorFlow Lite (LiteRT) models, in pure Python.
+
+``ImageClassifier.create_from_file("model.tflite").classify("cat.jpg")``: preprocessing,
+labels and score handling come from the model's TFLite Metadata; options override them.
+"""
+
+from tflite_tasks.core.classification import ScoreCalibration
+from tflite_tasks.core.containers import (
+    BoundingBox,
+    Category,
+    ClassificationResult,
+    Classifications,
+)
+from tflite_tasks.core.engine import Engine, TensorSpec
+from tflite_tasks.core.errors import (
+    InputError,
+    InputFileNotFoundError,
+    MetadataError,
+    ModelFileNotFoundError,
+    ModelLoadError,
+    OptionsError,
+    TaskClosedError,
+    TfliteTasksError,
+)
+from tflite_tasks.core.image import load_image
+from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
+from tflite_tasks.tasks.vision.image_classifier import ImageClassifier, ImageClassifierOptions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseOptions",
+    "BoundingBox",
+    "Category",
+    "ClassificationOptions",
+    "ClassificationResult",
+    "Classifications",
+    "Engine",
+    "ImageClassifier",
+    "ImageClassifierOptions",
+    "ImageOptions",
+    "InputError",
+    "InputFileNotFoundError",
+    "MetadataError",
+    "ModelFileNotFoundError",
+    "ModelLoadError",
+    "OptionsError",
+    "ScoreCalibration",
+    "TaskClosedError",
+    "TensorSpec",
+    "TfliteTasksError",
+    "__version__",
+    "load_image",
+]

@@ -1,0 +1,1 @@
+"""The engine, options, inputs, shared pre- and postprocessing, and errors."""

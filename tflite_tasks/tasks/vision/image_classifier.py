@@ -1,0 +1,122 @@
+"""ImageClassifier: what is in this image, from any TFLite image classification model.
+
+Example::
+
+    from tflite_tasks import ImageClassifier
+
+    with ImageClassifier.create_from_file("mobilenet.tflite", max_results=3) as classifier:
+        result = classifier.classify("burger.jpg")
+    print(result.classifications[0].categories[0].category_name)
+
+The model's TFLite Metadata gives the normalization, labels, display names, score
+threshold and score calibration; options override each of them, and give them to models
+without metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from tflite_tasks.core.classification import ClassificationPostprocessor, build_heads
+from tflite_tasks.core.containers import BoundingBox, ClassificationResult
+from tflite_tasks.core.image import ImageLike, load_image
+from tflite_tasks.core.image_preprocessor import ImagePreprocessor
+from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions, group_field
+from tflite_tasks.core.task import BaseTask
+
+RegionOfInterest = BoundingBox | tuple[int, int, int, int]
+
+
+@dataclass
+class ImageClassifierOptions:
+    """Options of :class:`ImageClassifier`.
+
+    Attributes:
+        base_options: the model and the number of threads.
+        classification_options: max results, threshold, allow/deny lists, labels.
+        image_options: normalization for models whose metadata lacks it.
+    """
+
+    base_options: BaseOptions
+    classification_options: ClassificationOptions = group_field(ClassificationOptions)
+    image_options: ImageOptions = group_field(ImageOptions)
+
+
+class ImageClassifier(BaseTask[ImageClassifierOptions]):
+    """Classifies images with a TFLite image classification model.
+
+    The model has one image input ``[1, H, W, 3]`` (uint8, int8 or float32) and one or more
+    score outputs ``[1, N]``, one classification head each.
+    """
+
+    options_class = ImageClassifierOptions
+
+    def _setup(self) -> None:
+        engine = self.engine
+        self._preprocessor = ImagePreprocessor(engine, self._options.image_options)
+        heads = build_heads(engine, self._options.classification_options)
+        self._postprocessor = ClassificationPostprocessor(
+            heads, self._options.classification_options
+        )
+
+    @property
+    def labels(self) -> list[list[str] | None]:
+        """The labels of each head (``None`` for a head without labels)."""
+        return [head.labels for head in self._postprocessor.heads]
+
+    def preprocess(self, image: ImageLike) -> np.ndarray:
+        """Decodes ``image`` (path, bytes, array, PIL image) into an HxWx3 uint8 RGB array."""
+        return load_image(image)
+
+    def _forward(
+        self, rgb: np.ndarray, roi: RegionOfInterest | None, rotation: int
+    ) -> list[np.ndarray]:
+        engine = self.engine
+        with engine.lock:
+            self._preprocessor.write(rgb, roi, rotation)
+            engine.invoke()
+            return [engine.output(h.spec.position) for h in self._postprocessor.heads]
+
+    def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> ClassificationResult:
+        """Turns the raw output tensors into categories."""
+        return self._postprocessor(raw_outputs)
+
+    def classify(
+        self,
+        image: ImageLike,
+        roi: RegionOfInterest | None = None,
+        rotation: int = 0,
+    ) -> ClassificationResult:
+        """Classifies one image.
+
+        Args:
+            image: a path, encoded bytes, an HxW / HxWx3 / HxWx4 uint8 array or a PIL image.
+            roi: the region to classify, ``(x, y, width, height)`` in pixels of ``image``.
+            rotation: degrees clockwise (multiple of 90) to rotate the region before
+                classifying, for images captured sideways.
+
+        Returns:
+            One :class:`Classifications` per output head, best category first.
+        """
+        return self.postprocess(self._forward(self.preprocess(image), roi, rotation))
+
+    def classify_batch(
+        self, images: Iterable[ImageLike], max_workers: int | None = None
+    ) -> list[ClassificationResult]:
+        """Classifies many images; decoding runs in threads, overlapped with inference.
+
+        Args:
+            images: any of the inputs ``classify`` takes.
+            max_workers: decoding threads (default: the engine's thread count).
+
+        Returns:
+            One result per image, in order.
+        """
+        workers = max_workers or self.engine.num_threads
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            decoded = pool.map(self.preprocess, images)
+            return [self.postprocess(self._forward(rgb, None, 0)) for rgb in decoded]
