@@ -24,7 +24,8 @@ def data_path(relative: str) -> Path:
     """Returns the path of a shared test file, skipping (or failing in CI) when it is absent."""
     path = data_root() / relative
     if not path.exists():
-        reason = f"test data {relative!r} not found under {data_root()} (set TFLITE_TASKS_TEST_DATA)"
+        reason = (f"test data {relative!r} not found under {data_root()} "
+                  "(set TFLITE_TASKS_TEST_DATA)")
         if os.environ.get("TFLITE_TASKS_REQUIRE_TEST_DATA") == "1":
             pytest.fail(reason + "; TFLITE_TASKS_REQUIRE_TEST_DATA=1 makes this a failure")
         pytest.skip(reason)

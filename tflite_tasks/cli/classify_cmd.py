@@ -46,7 +46,7 @@ def _is_model(path: str) -> bool:
 def demo_images() -> dict[str, np.ndarray]:
     """Three synthetic pictures for the default model, 96x128 RGB."""
     rows = np.linspace(0, 1, 96)[:, None, None]
-    sky = (np.array([40, 90, 220]) * (1 - rows) + np.array([150, 200, 240]) * rows)
+    sky = np.array([25, 60, 200]) * (1 - rows) + np.array([100, 150, 235]) * rows
     flag = np.zeros((96, 128, 3))
     flag[:, :43], flag[:, 43:86], flag[:, 86:] = [0, 35, 149], [255, 255, 255], [237, 41, 57]
     meadow = np.tile(np.array([40, 160, 50]), (96, 128, 1)).astype(float)

@@ -7,10 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Returns rows as left-aligned columns under ``header``."""
+def format_table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], markdown: bool = False
+) -> str:
+    """Returns rows as left-aligned columns under ``header`` (a Markdown table if asked)."""
     cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    if markdown:
+        lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+                 for row in cells]
+        lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        return "\n".join(lines)
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in cells]
     return "\n".join(lines)

@@ -32,8 +32,8 @@ _LOG_MIN = 1e-16
 
 def _clamped_log(x: np.ndarray) -> np.ndarray:
     """log(x), continued below 1e-16 by ``2 log(t) - log(2t - x)`` (keeps order, no -inf)."""
-    safe = np.maximum(x, _LOG_MIN)
-    return np.where(x < _LOG_MIN, 2 * math.log(_LOG_MIN) - np.log(2 * _LOG_MIN - x), np.log(safe))
+    below = 2 * math.log(_LOG_MIN) - np.log(2 * _LOG_MIN - np.minimum(x, _LOG_MIN))
+    return np.where(x < _LOG_MIN, below, np.log(np.maximum(x, _LOG_MIN)))
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ class ClassificationHead:
 
 def _labels_file(tensor_md: TensorMetadata, locale: str | None) -> str | None:
     for f in tensor_md.associated_files or ():
-        if f.type == AssociatedFileType.TENSOR_AXIS_LABELS and (locale is None or f.locale == locale):
+        is_labels = f.type == AssociatedFileType.TENSOR_AXIS_LABELS
+        if is_labels and (locale is None or f.locale == locale):
             return f.name
     return None
 
@@ -218,7 +219,9 @@ class ClassificationPostprocessor:
         return list(zip(names, display, strict=True))
 
     @staticmethod
-    def _allowed_mask(head: ClassificationHead, options: ClassificationOptions) -> np.ndarray | None:
+    def _allowed_mask(
+        head: ClassificationHead, options: ClassificationOptions
+    ) -> np.ndarray | None:
         wanted = options.category_name_allowlist or options.category_name_denylist
         if not wanted:
             return None

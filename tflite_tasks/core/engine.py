@@ -244,5 +244,7 @@ class Engine:
         self.source = state["source"]
 
     def __repr__(self) -> str:
-        return (f"Engine({self.source}, num_threads={self.num_threads}, "
-                f"inputs={[s.name for s in self.inputs]}, outputs={[s.name for s in self.outputs]})")
+        inputs = [s.name for s in self.inputs]
+        outputs = [s.name for s in self.outputs]
+        return (f"Engine({self.source}, num_threads={self.num_threads}, inputs={inputs}, "
+                f"outputs={outputs})")

@@ -44,10 +44,13 @@ class GraphBuilder:
         dtype: np.dtype | type,
         buffer: int = 0,
         quantization: tuple[float, int] | None = None,
+        shape_signature: Sequence[int] | None = None,
     ) -> int:
         tensor = schema.TensorT()
         tensor.name = name
         tensor.shape = list(shape)
+        if shape_signature is not None:
+            tensor.shapeSignature = list(shape_signature)
         tensor.type = _TENSOR_TYPES[np.dtype(dtype)]
         tensor.buffer = buffer
         if quantization is not None:
@@ -64,9 +67,11 @@ class GraphBuilder:
         shape: Sequence[int],
         dtype: np.dtype | type,
         quantization: tuple[float, int] | None = None,
+        shape_signature: Sequence[int] | None = None,
     ) -> int:
-        """Adds a graph input; returns its tensor index."""
-        return self._tensor(name, shape, dtype, quantization=quantization)
+        """Adds a graph input (-1 in ``shape_signature`` marks dynamic dimensions)."""
+        return self._tensor(name, shape, dtype, quantization=quantization,
+                            shape_signature=shape_signature)
 
     def constant(
         self, name: str, values: np.ndarray, quantization: tuple[float, int] | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -155,7 +155,3 @@ def from_flat_options(
     built = {group: groups[group](**values[group]) for group in groups}
     return options_cls(base_options=base, **built)  # type: ignore[call-arg]
 
-
-def group_field(factory: type) -> Any:
-    """A dataclass field holding an option group, defaulting to the group's defaults."""
-    return field(default_factory=factory)

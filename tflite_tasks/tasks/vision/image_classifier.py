@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from tflite_tasks.core.classification import ClassificationPostprocessor, build_
 from tflite_tasks.core.containers import BoundingBox, ClassificationResult
 from tflite_tasks.core.image import ImageLike, load_image
 from tflite_tasks.core.image_preprocessor import ImagePreprocessor
-from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions, group_field
+from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
 from tflite_tasks.core.task import BaseTask
 
 RegionOfInterest = BoundingBox | tuple[int, int, int, int]
@@ -42,8 +42,8 @@ class ImageClassifierOptions:
     """
 
     base_options: BaseOptions
-    classification_options: ClassificationOptions = group_field(ClassificationOptions)
-    image_options: ImageOptions = group_field(ImageOptions)
+    classification_options: ClassificationOptions = field(default_factory=ClassificationOptions)
+    image_options: ImageOptions = field(default_factory=ImageOptions)
 
 
 class ImageClassifier(BaseTask[ImageClassifierOptions]):

@@ -1,0 +1,187 @@
+"""ImageClassifier API: construction, preprocessing per input type, ROI, rotation, lifecycle."""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from testdata import data_path
+from tiny_models import channel_mean_model, constant_scores_model, with_classifier_metadata
+
+from tflite_tasks import (
+    BaseOptions,
+    ClassificationOptions,
+    ImageClassifier,
+    ImageClassifierOptions,
+    InputError,
+    ModelFileNotFoundError,
+    ModelLoadError,
+    OptionsError,
+    TaskClosedError,
+)
+from tflite_tasks.default_model import default_model
+
+
+def _means(classifier: ImageClassifier, image, **kwargs) -> np.ndarray:
+    """The channel-mean model's output, in channel order."""
+    result = classifier.classify(image, **kwargs).classifications[0]
+    values = np.zeros(3)
+    for c in result.categories:
+        values[c.index] = c.score
+    return values
+
+
+def test_float_input_normalized_from_metadata_and_options() -> None:
+    model = with_classifier_metadata(channel_mean_model(), normalization=([100.0], [2.0]))
+    image = np.full((10, 12, 3), [110, 120, 130], np.uint8)
+    with ImageClassifier.create_from_buffer(model, score_threshold=-1e9) as c:
+        assert _means(c, image) == pytest.approx([5.0, 10.0, 15.0])
+    # Per-channel options override the metadata.
+    with ImageClassifier.create_from_buffer(model, score_threshold=-1e9,
+                                            normalization_mean=[10, 20, 30],
+                                            normalization_std=[1, 2, 4]) as c:
+        assert _means(c, image) == pytest.approx([100.0, 50.0, 25.0])
+
+
+def test_float_input_without_normalization_names_the_options() -> None:
+    with pytest.raises(OptionsError, match="normalization_mean and normalization_std"):
+        ImageClassifier.create_from_buffer(channel_mean_model())
+
+
+def test_uint8_input_is_fed_raw() -> None:
+    model = channel_mean_model(input_dtype=np.uint8, quantization=(1.0, 0))
+    image = np.full((5, 5, 3), [7, 200, 33], np.uint8)
+    with ImageClassifier.create_from_buffer(model) as c:
+        assert _means(c, image) == pytest.approx([7, 200, 33])
+
+
+def test_int8_input_is_normalized_then_quantized() -> None:
+    scale, zero_point = 1 / 128, 0  # real values in [-1, 1)
+    model = channel_mean_model(input_dtype=np.int8, quantization=(scale, zero_point))
+    image = np.full((6, 6, 3), [0, 128, 255], np.uint8)
+    with ImageClassifier.create_from_buffer(model, score_threshold=-9, normalization_mean=127.5,
+                                            normalization_std=127.5) as c:
+        got = _means(c, image)
+    assert got == pytest.approx([-1.0, 0.0, 127 / 128], abs=1 / 128)
+
+
+def test_dynamic_input_takes_the_image_size() -> None:
+    model = with_classifier_metadata(channel_mean_model(dynamic=True))
+    image = np.zeros((7, 9, 3), np.uint8)
+    image[:, :3] = 90  # a third of the columns
+    with ImageClassifier.create_from_buffer(model) as c:
+        assert _means(c, image) == pytest.approx([30.0, 30.0, 30.0])
+        assert c.engine.inputs[0].shape == (1, 7, 9, 3)
+
+
+def test_roi_and_rotation() -> None:
+    model = with_classifier_metadata(channel_mean_model(size=2))
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[:2, :2] = [10, 20, 30]
+    image[:2, 2:] = [40, 50, 60]
+    with ImageClassifier.create_from_buffer(model) as c:
+        assert _means(c, image, roi=(2, 0, 2, 2)) == pytest.approx([40, 50, 60])
+        assert _means(c, image, roi=(0, 0, 2, 2), rotation=90) == pytest.approx([10, 20, 30])
+        with pytest.raises(InputError, match="outside"):
+            c.classify(image, roi=(3, 3, 2, 2))
+        with pytest.raises(InputError, match="multiple of 90"):
+            c.classify(image, rotation=45)
+
+
+def test_rotation_moves_pixels_clockwise() -> None:
+    model = with_classifier_metadata(channel_mean_model(size=2))
+    image = np.zeros((2, 2, 3), np.uint8)
+    image[0, 0] = 255  # top-left is white; after 90 clockwise it is top-right
+    with ImageClassifier.create_from_buffer(model) as c:
+        view = c._preprocessor
+        with c.engine.lock:
+            view.write(image, None, 90)
+            tensor = c.engine.input_view(0)[0].copy()
+    assert tensor[0, 1].tolist() == [255, 255, 255]
+    assert tensor[0, 0].tolist() == [0, 0, 0]
+
+
+def test_every_construction_route_agrees(tmp_path) -> None:
+    model = with_classifier_metadata(constant_scores_model([0.3, 0.6]), labels=["x", "y"])
+    path = tmp_path / "m.tflite"
+    path.write_bytes(model)
+    options = ImageClassifierOptions(base_options=BaseOptions(model_file=path, num_threads=1),
+                                     classification_options=ClassificationOptions(max_results=1))
+    image = np.zeros((3, 3, 3), np.uint8)
+    for classifier in (ImageClassifier.create_from_file(path, max_results=1),
+                       ImageClassifier.create_from_buffer(model, max_results=1),
+                       ImageClassifier.create_from_options(options)):
+        assert classifier.classify(image).classifications[0].categories[0].category_name == "y"
+    assert ImageClassifier.create_from_options(options).engine.num_threads == 1
+
+
+def test_model_errors(tmp_path) -> None:
+    with pytest.raises(ModelFileNotFoundError, match=r"missing\.tflite") as e:
+        ImageClassifier.create_from_file(tmp_path / "missing.tflite")
+    assert isinstance(e.value, FileNotFoundError)
+    with pytest.raises(ModelLoadError, match="TFL3"):
+        ImageClassifier.create_from_buffer(b"definitely not a model" * 10)
+    good = default_model()
+    with pytest.raises(ModelLoadError, match="truncated or corrupt"):
+        ImageClassifier.create_from_buffer(good[: len(good) // 2])
+    with pytest.raises(OptionsError, match="exactly one"):
+        ImageClassifier.create_from_options(ImageClassifierOptions(base_options=BaseOptions()))
+
+
+def test_wrong_model_for_the_task() -> None:
+    text_model = data_path("text/test_model_nl_classifier_with_regex_tokenizer.tflite")
+    with pytest.raises(OptionsError, match="image input"):
+        ImageClassifier.create_from_file(text_model)
+
+
+def test_unresolved_custom_ops_are_named() -> None:
+    with pytest.raises(ModelLoadError, match="CUSTOM_OP_STRING_TO_FLOATS"):
+        ImageClassifier.create_from_file(data_path("text/test_model_nl_classifier.tflite"))
+
+
+def test_pickle_round_trip_gives_the_same_answers() -> None:
+    classifier = ImageClassifier.create_from_buffer(default_model(), max_results=2)
+    image = np.full((20, 20, 3), [200, 30, 30], np.uint8)
+    clone = pickle.loads(pickle.dumps(classifier))
+    assert clone.classify(image) == classifier.classify(image)
+    assert clone.options.classification_options.max_results == 2
+
+
+def test_threads_share_one_classifier() -> None:
+    classifier = ImageClassifier.create_from_buffer(default_model(), max_results=1)
+    colours = {"red": [220, 20, 20], "blue": [20, 60, 220], "green": [40, 165, 50]}
+    images = {name: np.full((32, 32, 3), rgb, np.uint8) for name, rgb in colours.items()}
+    jobs = [name for name in colours for _ in range(30)]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(
+            lambda n: classifier.classify(images[n]).classifications[0].categories[0]
+            .category_name, jobs))
+    assert got == jobs
+
+
+def test_close_and_context_manager() -> None:
+    with ImageClassifier.create_from_buffer(default_model()) as classifier:
+        classifier.classify(np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(TaskClosedError):
+        classifier.classify(np.zeros((8, 8, 3), np.uint8))
+
+
+def test_batch_equals_one_by_one() -> None:
+    classifier = ImageClassifier.create_from_file(
+        data_path("vision/mobilenet_v1_0.25_224_quant.tflite"), max_results=3)
+    images = [data_path(f"vision/{n}") for n in ("burger.jpg", "sparrow.png", "fox.jpeg")]
+    assert classifier.classify_batch(images) == [classifier.classify(i) for i in images]
+
+
+def test_default_model_finds_colours() -> None:
+    classifier = ImageClassifier.create_from_buffer(default_model(), max_results=2,
+                                                    display_names_locale="fr")
+    image = np.zeros((40, 40, 3), np.uint8)
+    image[:, :30] = [30, 60, 220]
+    image[:, 30:] = [245, 230, 40]
+    categories = classifier.classify(image).classifications[0].categories
+    assert [(c.category_name, c.display_name) for c in categories] == [("blue", "bleu"),
+                                                                      ("yellow", "jaune")]
+    assert categories[0].score == pytest.approx(0.75, abs=0.02)

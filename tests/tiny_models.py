@@ -1,0 +1,117 @@
+"""Tiny models with known answers, built by the tests (weights set here, metadata by our code)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tflite_tasks.core.model_builder import GraphBuilder
+from tflite_tasks.metadata import populate
+from tflite_tasks.metadata.schema import (
+    AssociatedFile,
+    AssociatedFileType,
+    ColorSpaceType,
+    Content,
+    FeatureProperties,
+    ImageProperties,
+    ModelMetadata,
+    NormalizationOptions,
+    ProcessUnit,
+    ScoreCalibrationOptions,
+    ScoreThresholdingOptions,
+    ScoreTransformationType,
+    SubGraphMetadata,
+    TensorMetadata,
+)
+
+
+def channel_mean_model(
+    size: int = 4,
+    input_dtype: type = np.float32,
+    quantization: tuple[float, int] | None = None,
+    dynamic: bool = False,
+) -> bytes:
+    """Image [1, size, size, 3] -> the mean of each channel [1, 3], as the model sees it."""
+    g = GraphBuilder()
+    image = g.input("image", (1, size, size, 3), input_dtype, quantization=quantization,
+                    shape_signature=(1, -1, -1, 3) if dynamic else None)
+    x = image
+    if input_dtype != np.float32:
+        x = g.add_op("DEQUANTIZE", [image], (1, size, size, 3), np.float32)
+    axes = g.constant("axes", np.array([1, 2], np.int32))
+    out = g.add_op("MEAN", [x, axes], (1, 3), np.float32, ("ReducerOptions", {"keepDims": False}),
+                   name="channel_means")
+    return g.build([image], [out])
+
+
+def constant_scores_model(
+    scores: Sequence[float], heads: int = 1, output_quantization: tuple[float, int] | None = None
+) -> bytes:
+    """Image [1, 4, 4, 3] float -> ``heads`` outputs [1, N] equal to ``scores`` (any image)."""
+    values = np.asarray(scores, np.float32)
+    g = GraphBuilder()
+    x = g.input("image", (1, 4, 4, 3), np.float32)
+    axes = g.constant("axes", np.array([1, 2], np.int32))
+    pooled = g.add_op("MEAN", [x, axes], (1, 3), np.float32,
+                      ("ReducerOptions", {"keepDims": False}))
+    outputs = []
+    for h in range(heads):
+        weights = g.constant(f"zero_weights_{h}", np.zeros((values.size, 3), np.float32))
+        bias = g.constant(f"scores_{h}", values + h)
+        out = g.add_op("FULLY_CONNECTED", [pooled, weights, bias], (1, values.size), np.float32,
+                       name=f"scores_out_{h}")
+        if output_quantization is not None:
+            out = g.add_op("QUANTIZE", [out], (1, values.size), np.uint8,
+                           quantization=output_quantization, name=f"quantized_{h}")
+        outputs.append(out)
+    return g.build([x], outputs)
+
+
+def with_classifier_metadata(
+    model: bytes,
+    *,
+    labels: Sequence[str] | None = None,
+    display_names: dict[str, Sequence[str]] | None = None,
+    normalization: tuple[list[float], list[float]] | None = ([0.0], [1.0]),
+    threshold: float | None = None,
+    calibration: tuple[str, ScoreTransformationType, float] | None = None,
+    heads: int = 1,
+) -> bytes:
+    """Adds image-classifier metadata (labels, locales, threshold, calibration) to ``model``."""
+    files: dict[str, bytes] = {}
+    associated = []
+    units = []
+    if labels is not None:
+        files["labels.txt"] = ("\n".join(labels) + "\n").encode()
+        associated.append(AssociatedFile(name="labels.txt",
+                                         type=AssociatedFileType.TENSOR_AXIS_LABELS))
+    for locale, names in (display_names or {}).items():
+        name = f"labels_{locale}.txt"
+        files[name] = ("\n".join(names) + "\n").encode()
+        associated.append(AssociatedFile(name=name, type=AssociatedFileType.TENSOR_AXIS_LABELS,
+                                         locale=locale))
+    if threshold is not None:
+        units.append(ProcessUnit(options=ScoreThresholdingOptions(global_score_threshold=threshold)))
+    if calibration is not None:
+        text, transformation, default = calibration
+        files["calibration.txt"] = text.encode()
+        associated.append(AssociatedFile(name="calibration.txt",
+                                         type=AssociatedFileType.TENSOR_AXIS_SCORE_CALIBRATION))
+        units.append(ProcessUnit(options=ScoreCalibrationOptions(
+            score_transformation=transformation, default_score=default)))
+    image = TensorMetadata(
+        name="image",
+        content=Content(content_properties=ImageProperties(color_space=ColorSpaceType.RGB)),
+        process_units=[ProcessUnit(options=NormalizationOptions(mean=normalization[0],
+                                                                std=normalization[1]))]
+        if normalization is not None else None,
+    )
+    outputs = [
+        TensorMetadata(name=f"head{h}", content=Content(content_properties=FeatureProperties()),
+                       process_units=units or None, associated_files=associated or None)
+        for h in range(heads)
+    ]
+    metadata = ModelMetadata(name="tiny", subgraph_metadata=[
+        SubGraphMetadata(input_tensor_metadata=[image], output_tensor_metadata=outputs)])
+    return populate(model, metadata, files)
