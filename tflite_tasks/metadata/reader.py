@@ -1,0 +1,252 @@
+"""Reading a model's TFLite Metadata and associated files, and writing them into a model.
+
+The metadata is the flatbuffer in the buffer of the model's ``TFLITE_METADATA`` entry; the
+associated files are a ZIP archive appended to the model (offsets from the file start).
+"""
+
+from __future__ import annotations
+
+import io
+import lzma
+import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import flatbuffers
+import numpy as np
+
+from ..core.errors import MetadataError, ModelFileNotFoundError, ModelLoadError
+from .codec import decode, encode
+from .model_schema import METADATA_NAME, metadata_buffer
+from .schema import FILE_IDENTIFIER, AssociatedFile, ModelMetadata, ProcessUnit, TensorMetadata
+
+ModelSource = str | os.PathLike[str] | bytes | bytearray | memoryview
+
+# Everything zipfile may raise on a corrupt archive (NotImplementedError is a RuntimeError).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    struct.error,
+    zlib.error,
+    lzma.LZMAError,
+    RuntimeError,
+    OverflowError,
+)
+_MAX_INFLATION = 64  # a packed file may be at most this many times the model size
+_CHUNK = 1 << 16
+
+
+def _load(model: ModelSource) -> bytes:
+    if isinstance(model, bytes):
+        return model
+    if isinstance(model, bytearray | memoryview):
+        return bytes(model)
+    path = Path(model)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileNotFoundError(f"model file not found: {path}") from None
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+
+
+def _unit_files(units: list[ProcessUnit] | None) -> Iterator[AssociatedFile]:
+    for unit in units or []:
+        for field in ("sentencePiece_model", "vocab_file"):
+            yield from getattr(unit.options, field, None) or []
+
+
+def _tensor_files(tensor: TensorMetadata) -> Iterator[AssociatedFile]:
+    yield from tensor.associated_files or []
+    yield from _unit_files(tensor.process_units)
+
+
+class Metadata:
+    """The TFLite Metadata of a model and its packed (associated) files."""
+
+    def __init__(self, model_bytes: bytes) -> None:
+        """Parses the metadata of ``model_bytes`` (files are read on first access)."""
+        self._model = model_bytes
+        self.buffer: bytes | None = metadata_buffer(model_bytes)
+        self.model_metadata: ModelMetadata | None = None
+        if self.buffer is not None:
+            self.model_metadata = decode(self.buffer, ModelMetadata, FILE_IDENTIFIER)
+        self._archive: zipfile.ZipFile | None = None
+        self._archive_read = False
+
+    @property
+    def has_metadata(self) -> bool:
+        """Whether the model carries TFLite Metadata."""
+        return self.model_metadata is not None
+
+    def to_json(self) -> str:
+        """The metadata as JSON, exactly as the reference MetadataDisplayer prints it."""
+        if self.model_metadata is None:
+            raise MetadataError("the model has no TFLite Metadata")
+        return self.model_metadata.to_json()
+
+    def _zip(self) -> zipfile.ZipFile | None:
+        """The appended archive, None when there is none (read once)."""
+        if not self._archive_read:
+            stream = io.BytesIO(self._model)
+            try:
+                if zipfile.is_zipfile(stream):
+                    self._archive = zipfile.ZipFile(stream)
+            except _ZIP_ERRORS as exc:
+                raise MetadataError(f"the model's packed files are corrupt: {exc!r}") from None
+            self._archive_read = True
+        return self._archive
+
+    @property
+    def file_names(self) -> list[str]:
+        """Names of the files packed in the model, in archive order."""
+        archive = self._zip()
+        return archive.namelist() if archive is not None else []
+
+    def file(self, name: str) -> bytes:
+        """The content of a packed file; MetadataError naming the packed files if absent."""
+        archive = self._zip()
+        info = archive.NameToInfo.get(name) if archive is not None else None
+        if info is None or archive is None:
+            available = ", ".join(map(repr, self.file_names)) or "none"
+            raise MetadataError(
+                f"the model has no packed file {name!r} (packed files: {available})"
+            )
+        limit = _MAX_INFLATION * len(self._model)
+        if info.file_size > limit:
+            raise MetadataError(
+                f"packed file {name!r} declares {info.file_size} bytes, more than "
+                f"{_MAX_INFLATION} times the model size; refusing to extract it"
+            )
+        chunks, total = [], 0  # zipfile stops at the declared size; this bound holds anyway
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    total += len(chunk)
+                    if total > info.file_size:
+                        break
+                    chunks.append(chunk)
+        except _ZIP_ERRORS as exc:
+            raise MetadataError(f"packed file {name!r} is corrupt: {exc!r}") from None
+        if total > info.file_size:
+            raise MetadataError(f"packed file {name!r} is larger than its declared size")
+        return b"".join(chunks)
+
+    def file_text(self, name: str) -> str:
+        """A packed file decoded as UTF-8 (a leading BOM is dropped)."""
+        try:
+            return self.file(name).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MetadataError(f"packed file {name!r} is not UTF-8 text: {exc}") from None
+
+    def tensor_of_file(self, name: str) -> str | None:
+        """What refers to a file: ``"output 0 'probability'"``, ``"subgraph 0"``, ``"model"``."""
+        md = self.model_metadata
+        if md is None:
+            return None
+        for s, subgraph in enumerate(md.subgraph_metadata or []):
+            prefix = f"subgraph {s} " if s else ""
+            for side, tensors in (
+                ("input", subgraph.input_tensor_metadata),
+                ("output", subgraph.output_tensor_metadata),
+            ):
+                for i, tensor in enumerate(tensors or []):
+                    if any(f.name == name for f in _tensor_files(tensor)):
+                        label = f"{prefix}{side} {i}"
+                        return f"{label} {tensor.name!r}" if tensor.name else label
+            files = [
+                *(subgraph.associated_files or []),
+                *_unit_files(subgraph.input_process_units),
+                *_unit_files(subgraph.output_process_units),
+            ]
+            if any(f.name == name for f in files):
+                return f"subgraph {s}"
+        if any(f.name == name for f in md.associated_files or []):
+            return "model"
+        return None
+
+    def _tensor(self, side: str, index: int) -> TensorMetadata | None:
+        md = self.model_metadata
+        subgraphs = (md.subgraph_metadata if md else None) or []
+        tensors = getattr(subgraphs[0], f"{side}_tensor_metadata", None) if subgraphs else None
+        return tensors[index] if tensors and 0 <= index < len(tensors) else None
+
+    def input_tensor(self, index: int) -> TensorMetadata | None:
+        """The metadata of input tensor ``index`` of subgraph 0, if described."""
+        return self._tensor("input", index)
+
+    def output_tensor(self, index: int) -> TensorMetadata | None:
+        """The metadata of output tensor ``index`` of subgraph 0, if described."""
+        return self._tensor("output", index)
+
+
+def read_metadata(model: ModelSource) -> Metadata:
+    """Reads the TFLite Metadata of a model file or model bytes.
+
+    Raises ModelFileNotFoundError for a missing file, ModelLoadError when the bytes are not a
+    TFLite model, MetadataError when the metadata is corrupt.
+    """
+    return Metadata(_load(model))
+
+
+def populate(
+    model_bytes: bytes | bytearray | memoryview,
+    metadata: ModelMetadata | bytes | None,
+    files: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """A copy of the model carrying ``metadata`` (replacing any) and ``files`` (ZIP, stored).
+
+    ``metadata`` may be a ModelMetadata, an already encoded ``M001`` flatbuffer, or None to
+    remove it. Old packed files are dropped. Models whose buffers live outside the
+    flatbuffer (offset/size) are refused.
+    """
+    from ai_edge_litert import schema_py_generated as tfl  # heavy: imported only to write
+
+    data = _load(model_bytes)
+    metadata_buffer(data)  # ModelLoadError for non-models, MetadataError for corrupt ones
+    if isinstance(metadata, ModelMetadata):
+        buffer: bytes | None = encode(metadata, FILE_IDENTIFIER)
+    else:
+        buffer = None if metadata is None else bytes(metadata)
+        if buffer is not None:
+            decode(buffer, ModelMetadata, FILE_IDENTIFIER)  # refuse to write corrupt metadata
+    try:
+        model = tfl.ModelT.InitFromPackedBuf(data, 0)
+    except Exception as exc:  # the generated reader is not hardened: any error means corrupt
+        raise ModelLoadError(f"cannot parse the TFLite model: {exc}") from None
+    buffers = model.buffers = model.buffers or []
+    if any(b.offset > 1 for b in buffers):
+        raise MetadataError(
+            "cannot write metadata into a model whose buffers are stored outside the flatbuffer"
+        )
+    names = (METADATA_NAME, METADATA_NAME.encode())
+    entries = [m for m in model.metadata or [] if m.name in names]
+    if buffer is None:
+        for entry in entries:
+            buffers[entry.buffer].data = None
+        model.metadata = [m for m in model.metadata or [] if m.name not in names] or None
+    else:
+        if not entries:
+            buffers.append(tfl.BufferT())
+            entries = [tfl.MetadataT(name=METADATA_NAME, buffer=len(buffers) - 1)]
+            model.metadata = [*(model.metadata or []), *entries]
+        buffers[entries[0].buffer].data = np.frombuffer(buffer, dtype=np.uint8)
+    builder = flatbuffers.Builder(len(data) + len(buffer or b"") + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    out = io.BytesIO()
+    out.write(builder.Output())
+    if files:
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as archive:  # offsets from file start
+            for name, content in files.items():
+                archive.writestr(
+                    zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), bytes(content)
+                )
+    return out.getvalue()
