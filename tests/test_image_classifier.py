@@ -185,3 +185,21 @@ def test_default_model_finds_colours() -> None:
     assert [(c.category_name, c.display_name) for c in categories] == [("blue", "bleu"),
                                                                       ("yellow", "jaune")]
     assert categories[0].score == pytest.approx(0.75, abs=0.02)
+
+
+def test_results_as_dict_and_html() -> None:
+    classifier = ImageClassifier.create_from_buffer(default_model(), max_results=1)
+    result = classifier.classify(np.full((16, 16, 3), [220, 20, 20], np.uint8))
+    as_dict = result.to_dict()
+    assert as_dict["classifications"][0]["categories"][0]["category_name"] == "red"
+    assert isinstance(as_dict["classifications"][0]["categories"][0]["score"], float)
+    assert "red" in result._repr_html_() and "<table>" in result._repr_html_()
+
+
+def test_batch_of_arrays_with_a_bad_item_raises_input_error() -> None:
+    classifier = ImageClassifier.create_from_buffer(default_model(), max_results=1)
+    good = np.full((16, 16, 3), [20, 60, 220], np.uint8)
+    assert [r.classifications[0].categories[0].category_name
+            for r in classifier.classify_batch([good, good])] == ["blue", "blue"]
+    with pytest.raises(InputError):
+        classifier.classify_batch([good, np.zeros((4, 4), np.float32)])

@@ -210,13 +210,16 @@ class ClassificationPostprocessor:
             for h in self.heads
         ]
         self._allowed = [self._allowed_mask(h, options) for h in self.heads]
-        self._names = [self._name_pairs(h) for h in self.heads]
+        self._names = [self._name_array(h.labels, h.num_classes) for h in self.heads]
+        self._display_names = [self._name_array(h.display_names, h.num_classes)
+                               for h in self.heads]
 
     @staticmethod
-    def _name_pairs(head: ClassificationHead) -> list[tuple[str, str]]:
-        names = head.labels or [""] * head.num_classes
-        display = head.display_names or [""] * head.num_classes
-        return list(zip(names, display, strict=True))
+    def _name_array(names: list[str] | None, count: int) -> np.ndarray:
+        """Names as an object array, for gathering in score order."""
+        array = np.empty(count, dtype=object)
+        array[:] = names if names is not None else ""
+        return array
 
     @staticmethod
     def _allowed_mask(
@@ -260,12 +263,10 @@ class ClassificationPostprocessor:
             top = np.argpartition(-scores[candidates], self.max_results - 1)[: self.max_results]
             candidates = candidates[top]
         order = candidates[np.lexsort((candidates, -scores[candidates]))]
-        names = self._names[head_index]
+        categories = list(map(Category, order.tolist(), scores[order].tolist(),
+                              self._names[head_index][order].tolist(),
+                              self._display_names[head_index][order].tolist()))
         head = self.heads[head_index]
-        categories = [
-            Category(i, s, *names[i]) for i, s in zip(order.tolist(), scores[order].tolist(),
-                                                      strict=True)
-        ]
         return Classifications(categories, head.spec.position, head.name)
 
     def __call__(self, raw_outputs: Sequence[np.ndarray]) -> ClassificationResult:

@@ -7,6 +7,7 @@ MediaPipe Tasks; each has ``to_dict()`` for JSON output.
 from __future__ import annotations
 
 import dataclasses
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,3 +71,18 @@ class ClassificationResult(_ToDict):
 
     classifications: list[Classifications] = field(default_factory=list)
     timestamp_ms: int | None = None
+
+    def _repr_html_(self) -> str:
+        """Shows each head's categories as a bar chart in Jupyter."""
+        parts = []
+        for head in self.classifications:
+            rows = []
+            for c in head.categories:
+                name = html.escape(c.display_name or c.category_name or str(c.index))
+                width = max(1.0, 200 * min(max(c.score, 0.0), 1.0))
+                bar = f"<div style='background:#4a90d9;height:0.9em;width:{width:.0f}px'></div>"
+                rows.append(f"<tr><td style='text-align:right'>{c.index}</td><td>{name}</td>"
+                            f"<td>{bar}</td><td>{c.score:.4f}</td></tr>")
+            title = html.escape(head.head_name or f"head {head.head_index}")
+            parts.append(f"<b>{title}</b><table>{''.join(rows)}</table>")
+        return "".join(parts) or "<i>no classifications</i>"

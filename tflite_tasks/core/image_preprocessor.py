@@ -78,6 +78,9 @@ class ImagePreprocessor:
         self._check_color_space(tensor_md)
         self._alpha, self._beta = self._affine(spec.dtype, spec.scale, spec.zero_point,
                                                options, tensor_md)
+        self._uniform = self._alpha is not None and bool(
+            np.all(self._alpha == self._alpha[0]) and np.all(self._beta == self._beta[0]))
+        self._dynamic = shape[1] < 0 and shape[2] < 0
         self._resized: np.ndarray | None = None
 
     def _check_color_space(self, tensor_md: TensorMetadata | None) -> None:
@@ -133,30 +136,62 @@ class ImagePreprocessor:
         shape = self.engine.inputs[self.position].shape
         return shape[2], shape[1]
 
-    def write(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> None:
-        """Crops, rotates, resizes and converts ``rgb`` (HxWx3 uint8) into the input tensor.
-
-        Call while holding ``engine.lock``.
-        """
-        region = crop_and_rotate(rgb, roi, 0)
+    def _region(self, rgb: np.ndarray, roi: object, rotation: int) -> np.ndarray:
+        """The region of interest, rotated upright, in the model's channels (h, w, C)."""
+        region = rgb if roi is None else crop_and_rotate(rgb, roi, 0)
         turns = clockwise_turn(rotation)
         if turns:
             region = cv2.rotate(np.ascontiguousarray(region), _ROTATE[turns])
         if self.channels == 1:
             region = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2GRAY)[..., None]
-        spec = self.engine.inputs[self.position]
-        if spec.has_dynamic_shape and spec.shape_signature[1:3] == (-1, -1):
-            self.engine.resize_input(self.position, (1, *region.shape[:2], self.channels))
-        width, height = self.size
-        view = self.engine.input_view(self.position)[0]
-        if self._alpha is None:
-            self._resize(region, width, height, view)
-            return
+        return region
+
+    def _target_size(self, region: np.ndarray) -> tuple[int, int]:
+        """(width, height) the region is resized to: the input's, or the region's if dynamic."""
+        if self._dynamic:
+            return region.shape[1], region.shape[0]
+        return self.size
+
+    def write(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> None:
+        """Crops, rotates, resizes and converts ``rgb`` (HxWx3 uint8) into the input tensor.
+
+        Call while holding ``engine.lock``.
+        """
+        region = self._region(rgb, roi, rotation)
+        width, height = self._target_size(region)
+        if self._dynamic:
+            self.engine.resize_input(self.position, (1, height, width, self.channels))
         resized = self._resized
-        if resized is None or resized.shape[:2] != (height, width):
+        if self._alpha is not None and (resized is None or resized.shape[:2] != (height, width)):
             resized = self._resized = np.empty((height, width, self.channels), np.uint8)
-        resized = self._resize(region, width, height, resized)
-        self._convert(resized, view)
+        self._fill(region, self.engine.input_view(self.position)[0], resized)
+
+    def prepare(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> np.ndarray:
+        """Returns the input tensor (1, H, W, C) for ``rgb`` in a new array; thread-safe.
+
+        Feed it with :meth:`load` while holding ``engine.lock``.
+        """
+        region = self._region(rgb, roi, rotation)
+        width, height = self._target_size(region)
+        tensor = np.empty((1, height, width, self.channels), self.dtype)
+        resized = None if self._alpha is None else np.empty((height, width, self.channels),
+                                                            np.uint8)
+        self._fill(region, tensor[0], resized)
+        return tensor
+
+    def load(self, tensor: np.ndarray) -> None:
+        """Copies a tensor from :meth:`prepare` into the input (call holding the lock)."""
+        if self._dynamic:
+            self.engine.resize_input(self.position, tensor.shape)
+        self.engine.set_input(self.position, tensor)
+
+    def _fill(self, region: np.ndarray, out: np.ndarray, resized: np.ndarray | None) -> None:
+        """Resizes ``region`` into ``out`` (H, W, C), through ``resized`` when converting."""
+        height, width = out.shape[:2]
+        if resized is None:
+            self._resize(region, width, height, out)
+        else:
+            self._convert(self._resize(region, width, height, resized), out)
 
     def _resize(self, region: np.ndarray, width: int, height: int, out: np.ndarray) -> np.ndarray:
         """Bilinear resize of ``region`` (h, w, C) into ``out`` (height, width, C)."""
@@ -172,7 +207,7 @@ class ImagePreprocessor:
         alpha, beta = self._alpha, self._beta
         assert alpha is not None and beta is not None
         depth = _CV_DEPTH[self.dtype]
-        if np.all(alpha == alpha[0]) and np.all(beta == beta[0]):
+        if self._uniform:
             src = resized if self.channels == 3 else resized[..., 0]
             dst = view if self.channels == 3 else view[..., 0]
             result = cv2.addWeighted(src, float(alpha[0]), src, 0.0, float(beta[0]),

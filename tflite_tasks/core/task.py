@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from tflite_tasks.core.engine import Engine
@@ -19,6 +22,21 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 OptionsT = TypeVar("OptionsT")
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+
+
+def prefetch(
+    pool: Executor, function: Callable[[ItemT], ResultT], items: Iterable[ItemT], ahead: int
+) -> Iterator[ResultT]:
+    """Yields ``function(item)`` in order, computed in ``pool`` at most ``ahead`` items early."""
+    pending: deque[Future[ResultT]] = deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 class BaseTask(Generic[OptionsT]):

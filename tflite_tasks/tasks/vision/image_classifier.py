@@ -23,10 +23,11 @@ import numpy as np
 
 from tflite_tasks.core.classification import ClassificationPostprocessor, build_heads
 from tflite_tasks.core.containers import BoundingBox, ClassificationResult
+from tflite_tasks.core.engine import default_num_threads
 from tflite_tasks.core.image import ImageLike, load_image
 from tflite_tasks.core.image_preprocessor import ImagePreprocessor
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
-from tflite_tasks.core.task import BaseTask
+from tflite_tasks.core.task import BaseTask, prefetch
 
 RegionOfInterest = BoundingBox | tuple[int, int, int, int]
 
@@ -104,19 +105,30 @@ class ImageClassifier(BaseTask[ImageClassifierOptions]):
         """
         return self.postprocess(self._forward(self.preprocess(image), roi, rotation))
 
+    def _prepare(self, image: ImageLike) -> np.ndarray:
+        return self._preprocessor.prepare(self.preprocess(image))
+
+    def _forward_prepared(self, tensor: np.ndarray) -> list[np.ndarray]:
+        engine = self.engine
+        with engine.lock:
+            self._preprocessor.load(tensor)
+            engine.invoke()
+            return [engine.output(h.spec.position) for h in self._postprocessor.heads]
+
     def classify_batch(
         self, images: Iterable[ImageLike], max_workers: int | None = None
     ) -> list[ClassificationResult]:
-        """Classifies many images; decoding runs in threads, overlapped with inference.
+        """Classifies many images: decoding and preprocessing run in worker threads,
+        overlapped with inference, a few images ahead.
 
         Args:
             images: any of the inputs ``classify`` takes.
-            max_workers: decoding threads (default: the engine's thread count).
+            max_workers: preprocessing threads (default: the CPUs available).
 
         Returns:
             One result per image, in order.
         """
-        workers = max_workers or self.engine.num_threads
+        workers = max_workers or default_num_threads()
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            decoded = pool.map(self.preprocess, images)
-            return [self.postprocess(self._forward(rgb, None, 0)) for rgb in decoded]
+            return [self.postprocess(self._forward_prepared(tensor))
+                    for tensor in prefetch(pool, self._prepare, images, ahead=2 * workers)]
