@@ -140,3 +140,13 @@ def test_several_heads() -> None:
 def test_unknown_option_names_the_valid_ones() -> None:
     with pytest.raises(OptionsError, match="max_results"):
         ImageClassifier.create_from_buffer(_model(), max_result=3)
+
+
+def test_score_calibration_option_replaces_metadata() -> None:
+    calibration = ScoreCalibration.from_text("\n".join(["1.0,0.0,0.0"] * len(SCORES)),
+                                             len(SCORES))
+    got = _classify(_model(labels=LABELS), score_calibration=calibration)
+    assert {s for _, s, *_ in got} == {0.5}  # sigmoid(0) for every class
+    with pytest.raises(OptionsError, match="score calibration parameters"):
+        _classify(_model(labels=LABELS),
+                  score_calibration=ScoreCalibration.from_text("1.0,0.0,0.0\n", 1))

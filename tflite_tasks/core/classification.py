@@ -166,6 +166,11 @@ def build_heads(
             if threshold is not None:
                 head.metadata_threshold = float(threshold.global_score_threshold)
             head.calibration = _calibration(metadata, tensor_md, head)
+        calibration = options.score_calibration
+        if isinstance(calibration, Mapping):
+            calibration = calibration.get(position)
+        if calibration is not None:
+            head.calibration = calibration
         _check_sizes(head, position)
         heads.append(head)
     return heads
@@ -189,7 +194,10 @@ def _calibration(
 
 
 def _check_sizes(head: ClassificationHead, position: int) -> None:
-    for what, names in (("labels", head.labels), ("display names", head.display_names)):
+    sizes = [("labels", head.labels), ("display names", head.display_names)]
+    if head.calibration is not None:
+        sizes.append(("score calibration parameters", head.calibration.scale))
+    for what, names in sizes:
         if names is not None and len(names) != head.num_classes:
             raise OptionsError(
                 f"output {position} '{head.name}' has {head.num_classes} classes but "

@@ -13,9 +13,12 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tflite_tasks.core.errors import OptionsError
+
+if TYPE_CHECKING:
+    from tflite_tasks.core.classification import ScoreCalibration
 
 LabelsLike = str | os.PathLike | Sequence[str]
 """Labels: a list of names, or the path of a text file with one name per line."""
@@ -59,6 +62,8 @@ class ClassificationOptions:
         labels: labels when the model has none in its metadata (or to replace them): a list
             or a file with one label per line; a mapping head index -> labels for several heads.
         display_names: display names, given like ``labels``.
+        score_calibration: a :class:`~tflite_tasks.ScoreCalibration` replacing the
+            metadata's (or a mapping head index -> calibration).
     """
 
     max_results: int = -1
@@ -68,6 +73,7 @@ class ClassificationOptions:
     display_names_locale: str = "en"
     labels: LabelsLike | Mapping[int, LabelsLike] | None = None
     display_names: LabelsLike | Mapping[int, LabelsLike] | None = None
+    score_calibration: ScoreCalibration | Mapping[int, ScoreCalibration] | None = None
 
     def validate(self) -> None:
         """Raises OptionsError for invalid combinations (reference semantics)."""
