@@ -9,23 +9,13 @@ import time
 import zipfile
 
 import pytest
-from testdata import data_path
+from testdata import MODELS_WITH_METADATA, data_path
 
 from tflite_tasks.core.errors import MetadataError, ModelLoadError
 from tflite_tasks.metadata import Metadata, ModelMetadata, populate, read_metadata
 from tflite_tasks.metadata.codec import decode, encode
 
-MODELS = [
-    "vision/mobilenet_v1_0.25_224_1_metadata_1",
-    "vision/mobilenet_v1_0.25_224_quant",
-    "vision/efficientnet_lite0",
-    "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29",
-    "vision/deeplabv3",
-    "text/test_model_nl_classifier_with_regex_tokenizer",
-    "text/text_classification_v2",
-    "text/regex_one_embedding_with_metadata",
-    "audio/yamnet_audio_classifier_with_metadata",
-]
+MODELS = MODELS_WITH_METADATA
 INTERESTING = [0, 1, 2, 3, 4, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from testdata import data_path
+from testdata import MODELS_WITH_METADATA, data_path
 
 from tflite_tasks.core.errors import MetadataError
 from tflite_tasks.metadata import (
@@ -22,17 +22,7 @@ from tflite_tasks.metadata import (
 from tflite_tasks.metadata.codec import decode, encode
 from tflite_tasks.metadata.json_format import to_json
 
-MODELS = [
-    "vision/mobilenet_v1_0.25_224_1_metadata_1",
-    "vision/mobilenet_v1_0.25_224_quant",
-    "vision/efficientnet_lite0",
-    "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29",
-    "vision/deeplabv3",
-    "text/test_model_nl_classifier_with_regex_tokenizer",
-    "text/text_classification_v2",
-    "text/regex_one_embedding_with_metadata",
-    "audio/yamnet_audio_classifier_with_metadata",
-]
+MODELS = MODELS_WITH_METADATA
 
 # The JSON files the reference metadata writers produce, by folder of metadata/.
 JSON_FOLDERS = [

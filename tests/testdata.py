@@ -12,6 +12,19 @@ from pathlib import Path
 
 import pytest
 
+MODELS_WITH_METADATA = [
+    "vision/mobilenet_v1_0.25_224_1_metadata_1",
+    "vision/mobilenet_v1_0.25_224_quant",
+    "vision/efficientnet_lite0",
+    "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29",
+    "vision/deeplabv3",
+    "text/test_model_nl_classifier_with_regex_tokenizer",
+    "text/text_classification_v2",
+    "text/regex_one_embedding_with_metadata",
+    "audio/yamnet_audio_classifier_with_metadata",
+]
+"""The shared models that carry metadata, each with ``<model>.metadata.json`` beside it."""
+
 _DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
 
 
