@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 
 from tflite_tasks.cli.output import dump_json, format_table
-from tflite_tasks.core.engine import read_model_bytes
 from tflite_tasks.core.image import ImageLike
 from tflite_tasks.default_model import default_model
 from tflite_tasks.tasks.vision.image_classifier import ImageClassifier
@@ -58,18 +57,19 @@ def demo_images() -> dict[str, np.ndarray]:
 
 def run(args: argparse.Namespace) -> int:
     paths = list(args.paths)
-    if paths and _is_model(paths[0]):
-        model_name = paths.pop(0)
-        model = read_model_bytes(model_name)[0]
-    else:
-        model, model_name = default_model(), "built-in dominant-colour classifier"
-    images: dict[str, ImageLike] = {p: p for p in paths} if paths else demo_images()
     options = {"max_results": args.max_results, "score_threshold": args.score_threshold,
                "num_threads": args.num_threads, "display_names_locale": args.locale,
                "labels": args.labels, "normalization_mean": args.mean,
                "normalization_std": args.std}
     options = {k: v for k, v in options.items() if v is not None}
-    with ImageClassifier.create_from_buffer(model, **options) as classifier:
+    if paths and _is_model(paths[0]):
+        model_name = paths.pop(0)
+        classifier = ImageClassifier.create_from_file(model_name, **options)
+    else:
+        model_name = "built-in dominant-colour classifier"
+        classifier = ImageClassifier.create_from_buffer(default_model(), **options)
+    images: dict[str, ImageLike] = {p: p for p in paths} if paths else demo_images()
+    with classifier:
         results = {name: classifier.classify(image) for name, image in images.items()}
     if args.json:
         print(dump_json([{"image": name, **result.to_dict()} for name, result in results.items()]))

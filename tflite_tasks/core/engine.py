@@ -16,18 +16,16 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from tflite_tasks.core.errors import MetadataError, ModelFileNotFoundError, ModelLoadError
+from tflite_tasks.core.errors import MetadataError, ModelLoadError
+from tflite_tasks.core.model_file import ModelSource, check_model_identifier, read_model_bytes
 
 if TYPE_CHECKING:
     from tflite_tasks.metadata import Metadata
-
-ModelSource = str | os.PathLike | bytes | bytearray | memoryview
 
 _CUSTOM_OP_CODE = 32
 
@@ -91,36 +89,6 @@ class TensorSpec:
             dtype=np.dtype(details["dtype"]),
             scale=float(scale),
             zero_point=int(zero_point),
-        )
-
-
-def read_model_bytes(model: ModelSource) -> tuple[bytes, str]:
-    """Returns the model's bytes and a name for messages (the path, or ``<N bytes>``)."""
-    if isinstance(model, bytes | bytearray | memoryview):
-        data = bytes(model)
-        return data, f"<{len(data)} bytes>"
-    if not isinstance(model, str | os.PathLike):
-        raise ModelLoadError(
-            f"a model is a file path or the model's bytes, not {type(model).__name__}"
-        )
-    path = Path(model)
-    if not path.exists():
-        raise ModelFileNotFoundError(f"model file not found: {str(path)!r}")
-    if not path.is_file():
-        raise ModelLoadError(f"model path is not a file: {str(path)!r}")
-    try:
-        return path.read_bytes(), str(path)
-    except OSError as e:
-        raise ModelLoadError(f"cannot read model file {str(path)!r}: {e}") from e
-
-
-def check_model_identifier(data: bytes, source: str) -> None:
-    """Raises ModelLoadError unless ``data`` starts like a TFLite flatbuffer (``TFL3``)."""
-    if len(data) < 8 or data[4:8] != b"TFL3":
-        head = data[:8]
-        raise ModelLoadError(
-            f"{source} is not a TFLite model: the file identifier 'TFL3' is missing "
-            f"(first bytes {head!r}). Pass a .tflite file."
         )
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core.errors import MetadataError, ModelLoadError
+from ..core.errors import MetadataError
+from ..core.model_file import check_model_identifier
 from .codec import BYTE, INT, STRING, UINT, ULONG, Bytes, Skip, Table, TableOf, VectorOf, decode, fb
 
 FILE_IDENTIFIER = "TFL3"
@@ -64,11 +65,7 @@ class Model(Table):
 def decode_model(model_bytes: bytes | bytearray | memoryview) -> Model:
     """Decodes the model's root table; ModelLoadError if it is not a TFLite model."""
     view = memoryview(model_bytes).cast("B")
-    if len(view) < 8 or bytes(view[4:8]) != FILE_IDENTIFIER.encode():
-        raise ModelLoadError(
-            f"not a TFLite model: no {FILE_IDENTIFIER!r} file identifier at bytes 4..8 "
-            f"({len(view)} bytes given)"
-        )
+    check_model_identifier(view, f"<{len(view)} bytes>")
     return decode(view, Model, FILE_IDENTIFIER)
 
 

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import io
 import lzma
-import os
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 import flatbuffers
 import numpy as np
 
-from ..core.errors import MetadataError, ModelFileNotFoundError, ModelLoadError
+from ..core.errors import MetadataError, ModelLoadError
+from ..core.model_file import ModelSource, read_model_bytes
 from .codec import decode, encode
 from .model_schema import METADATA_NAME, metadata_buffer
 from .schema import FILE_IDENTIFIER, AssociatedFile, ModelMetadata, ProcessUnit, TensorMetadata
-
-ModelSource = str | os.PathLike[str] | bytes | bytearray | memoryview
 
 # Everything zipfile may raise on a corrupt archive (NotImplementedError is a RuntimeError).
 _ZIP_ERRORS = (
@@ -42,20 +39,6 @@ _ZIP_ERRORS = (
 )
 _MAX_INFLATION = 64  # a packed file may be at most this many times the model size
 _CHUNK = 1 << 16
-
-
-def _load(model: ModelSource) -> bytes:
-    if isinstance(model, bytes):
-        return model
-    if isinstance(model, bytearray | memoryview):
-        return bytes(model)
-    path = Path(model)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileNotFoundError(f"model file not found: {path}") from None
-    except OSError as exc:
-        raise ModelLoadError(f"cannot read model file {path}: {exc.strerror or exc}") from None
 
 
 def _unit_files(units: list[ProcessUnit] | None) -> Iterator[AssociatedFile]:
@@ -194,7 +177,7 @@ def read_metadata(model: ModelSource) -> Metadata:
     Raises ModelFileNotFoundError for a missing file, ModelLoadError when the bytes are not a
     TFLite model, MetadataError when the metadata is corrupt.
     """
-    return Metadata(_load(model))
+    return Metadata(read_model_bytes(model)[0])
 
 
 def populate(
@@ -210,7 +193,7 @@ def populate(
     """
     from ai_edge_litert import schema_py_generated as tfl  # heavy: imported only to write
 
-    data = _load(model_bytes)
+    data = read_model_bytes(model_bytes)[0]
     metadata_buffer(data)  # ModelLoadError for non-models, MetadataError for corrupt ones
     if isinstance(metadata, ModelMetadata):
         buffer: bytes | None = encode(metadata, FILE_IDENTIFIER)
