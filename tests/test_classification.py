@@ -147,6 +147,10 @@ def test_score_calibration_option_replaces_metadata() -> None:
                                              len(SCORES))
     got = _classify(_model(labels=LABELS), score_calibration=calibration)
     assert {s for _, s, *_ in got} == {0.5}  # sigmoid(0) for every class
+    by_name = ScoreCalibration.from_text("1,1,0\n", 1, "inverse_logistic")
+    assert by_name.transformation == ScoreTransformationType.INVERSE_LOGISTIC
+    with pytest.raises(OptionsError, match="unknown score transformation"):
+        ScoreCalibration.from_text("1,1,0\n", 1, "cubic")
     with pytest.raises(OptionsError, match="score calibration parameters"):
         _classify(_model(labels=LABELS),
                   score_calibration=ScoreCalibration.from_text("1.0,0.0,0.0\n", 1))

@@ -9,7 +9,7 @@ import pytest
 from testdata import data_path
 from tiny_models import channel_mean_model
 
-from tflite_tasks import Engine, ModelFileNotFoundError, ModelLoadError
+from tflite_tasks import Engine, ModelFileNotFoundError, ModelLoadError, OptionsError
 from tflite_tasks.core.engine import default_num_threads
 from tflite_tasks.default_model import default_model
 
@@ -29,7 +29,7 @@ def test_specs_of_a_quantized_model() -> None:
 def test_threads_default_to_the_available_cpus() -> None:
     assert Engine(default_model()).num_threads == default_num_threads()
     assert Engine(default_model(), num_threads=1).num_threads == 1
-    with pytest.raises(ModelLoadError, match="num_threads"):
+    with pytest.raises(OptionsError, match="num_threads"):
         Engine(default_model(), num_threads=0)
 
 

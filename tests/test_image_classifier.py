@@ -149,6 +149,17 @@ def test_pickle_round_trip_gives_the_same_answers() -> None:
     assert clone.options.classification_options.max_results == 2
 
 
+def test_pickled_task_survives_its_file_being_deleted(tmp_path) -> None:
+    path = tmp_path / "model.tflite"
+    path.write_bytes(default_model())
+    data = pickle.dumps(ImageClassifier.create_from_file(path, max_results=1))
+    path.unlink()
+    clone = pickle.loads(data)
+    assert repr(clone) == f"ImageClassifier({path})"
+    image = np.full((8, 8, 3), [220, 20, 20], np.uint8)
+    assert clone.classify(image).classifications[0].categories[0].category_name == "red"
+
+
 def test_threads_share_one_classifier() -> None:
     classifier = ImageClassifier.create_from_buffer(default_model(), max_results=1)
     colours = {"red": [220, 20, 20], "blue": [20, 60, 220], "green": [40, 165, 50]}

@@ -56,10 +56,20 @@ class ScoreCalibration:
         cls,
         text: str,
         num_classes: int,
-        transformation: ScoreTransformationType = ScoreTransformationType.IDENTITY,
+        transformation: ScoreTransformationType | str = ScoreTransformationType.IDENTITY,
         default_score: float = 0.0,
     ) -> ScoreCalibration:
-        """Parses the calibration file: one line per class, empty or 3-4 comma-separated values."""
+        """Parses the calibration file: one line per class, empty or 3-4 comma-separated values.
+
+        ``transformation`` is IDENTITY, LOG or INVERSE_LOGISTIC (the enum or its name).
+        """
+        if isinstance(transformation, str):
+            try:
+                transformation = ScoreTransformationType[transformation.upper()]
+            except KeyError:
+                raise OptionsError(
+                    f"unknown score transformation {transformation!r}: use IDENTITY, LOG or "
+                    "INVERSE_LOGISTIC") from None
         lines = split_lines(text)
         if len(lines) != num_classes:
             raise MetadataError(

@@ -70,7 +70,6 @@ class ClassificationResult(_ToDict):
     """One :class:`Classifications` per classification head of the model."""
 
     classifications: list[Classifications] = field(default_factory=list)
-    timestamp_ms: int | None = None
 
     def _repr_html_(self) -> str:
         """Shows each head's categories as a bar chart in Jupyter."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from tflite_tasks.core.errors import MetadataError, ModelLoadError
+from tflite_tasks.core.errors import MetadataError, ModelLoadError, OptionsError
 from tflite_tasks.core.model_file import ModelSource, check_model_identifier, read_model_bytes
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class Engine:
 
     def __init__(self, model: ModelSource, *, num_threads: int | None = None) -> None:
         if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
-            raise ModelLoadError(f"num_threads must be a positive integer, not {num_threads!r}")
+            raise OptionsError(f"num_threads must be a positive integer, not {num_threads!r}")
         self.model_bytes, self.source = read_model_bytes(model)
         self.num_threads = num_threads or default_num_threads()
         self.lock = threading.RLock()

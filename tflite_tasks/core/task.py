@@ -98,10 +98,12 @@ class BaseTask(Generic[OptionsT]):
             self._options.base_options,  # type: ignore[attr-defined]
             model_file=None, model_bytes=engine.model_bytes, num_threads=engine.num_threads,
         )
-        return {"options": dataclasses.replace(self._options, base_options=base)}  # type: ignore[type-var]
+        options = dataclasses.replace(self._options, base_options=base)  # type: ignore[type-var]
+        return {"options": options, "source": engine.source}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["options"])
+        self.engine.source = state["source"]
 
     def __repr__(self) -> str:
         source = self._engine.source if self._engine is not None else "closed"
