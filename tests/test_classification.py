@@ -154,3 +154,58 @@ def test_score_calibration_option_replaces_metadata() -> None:
     with pytest.raises(OptionsError, match="score calibration parameters"):
         _classify(_model(labels=LABELS),
                   score_calibration=ScoreCalibration.from_text("1.0,0.0,0.0\n", 1))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"score_threshold": "0.5"}, {"score_threshold": float("nan")}, {"max_results": 2.0},
+     {"max_results": True}, {"category_name_allowlist": "a"}, {"display_names_locale": 5},
+     {"labels": {"0": LABELS}}, {"labels": {5: LABELS}}, {"score_calibration": "x"},
+     {"normalization_mean": "a"}, {"normalization_std": {"a": 1}},
+     {"normalization_mean": [1.0, 2.0]}, {"num_threads": 0}, {"num_threads": True},
+     {"labels": 42}],
+)
+def test_bad_option_values_raise_options_error(options) -> None:
+    with pytest.raises(OptionsError):
+        _classify(_model(labels=LABELS), **options)
+
+
+def test_labels_file_that_is_not_utf8(tmp_path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("caf\xe9\n".encode("latin-1") * len(SCORES))
+    with pytest.raises(OptionsError, match="UTF-8"):
+        _classify(_model(), labels=path)
+
+
+def test_threshold_compares_in_float32_like_the_reference() -> None:
+    model = with_classifier_metadata(constant_scores_model([0.7, 0.2]), labels=["x", "y"])
+    # 0.7 as float32 is below 0.7 as float64: the float64 threshold must not drop it.
+    assert [n for *_, n, _ in _classify(model, score_threshold=np.float64(0.7))] == ["x"]
+    calibration = ScoreCalibration.from_text("1.0,1.0,0.0,0.7\n1.0,1.0,0.0\n", 2, "IDENTITY", 0.25)
+    got = {n: s for _, s, n, _ in _classify(model, score_calibration=calibration)}
+    assert got["x"] == pytest.approx(1 / (1 + np.exp(-0.7)), abs=1e-6)  # not the default 0.25
+
+
+def test_allowlist_is_checked_against_the_labels_of_every_head() -> None:
+    model = with_classifier_metadata(constant_scores_model([0.2, 0.1], heads=2),
+                                     labels=["p", "q"], heads=2)
+    with ImageClassifier.create_from_buffer(
+        model, labels={0: ["a", "b"], 1: ["x", "y"]}, category_name_allowlist=["a"]
+    ) as classifier:
+        result = classifier.classify(IMAGE)
+    assert [c.category_name for c in result.classifications[0].categories] == ["a"]
+    assert result.classifications[1].categories == []
+    with pytest.raises(OptionsError, match="match"):
+        _classify(_model(labels=LABELS), category_name_allowlist=[""])
+
+
+def test_empty_locale_uses_the_first_label_file() -> None:
+    model = _model(labels=LABELS, display_names={"fr": [x.upper() for x in LABELS]})
+    assert _classify(model, max_results=1, display_names_locale="")[0][2:] == ("b", "b")
+
+
+def test_whitespace_calibration_line_is_an_error() -> None:
+    from tflite_tasks import MetadataError
+
+    with pytest.raises(MetadataError, match="line 2"):
+        ScoreCalibration.from_text("1,1,0\n \n", 2)

@@ -77,3 +77,18 @@ def test_console_script_runs(argv) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert "usage:" in done.stdout
+
+
+def test_inspect_model_with_custom_ops_shows_metadata_and_fails(capsys) -> None:
+    model = data_path("text/test_model_nl_classifier.tflite")
+    assert main(["inspect", str(model)]) == 1
+    out = capsys.readouterr().out
+    assert "LiteRT cannot load this model" in out and "CUSTOM_OP_STRING_TO_FLOATS" in out
+    assert "metadata:" in out
+
+
+def test_json_has_no_nan_or_infinity() -> None:
+    from tflite_tasks.cli.output import dump_json
+
+    text = dump_json({"score": float("inf"), "values": [1.0, float("nan")]})
+    assert json.loads(text) == {"score": None, "values": [1.0, None]}

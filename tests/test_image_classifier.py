@@ -214,3 +214,61 @@ def test_batch_of_arrays_with_a_bad_item_raises_input_error() -> None:
             for r in classifier.classify_batch([good, good])] == ["blue", "blue"]
     with pytest.raises(InputError):
         classifier.classify_batch([good, np.zeros((4, 4), np.float32)])
+
+
+@pytest.mark.parametrize("model", ["vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite",
+                                   "vision/deeplabv3.tflite"])
+def test_detectors_and_segmenters_are_refused(model: str) -> None:
+    with pytest.raises(OptionsError, match="not a classifier"):
+        ImageClassifier.create_from_file(data_path(model))
+
+
+def test_metadata_with_the_wrong_number_of_outputs() -> None:
+    from tflite_tasks import MetadataError
+
+    model = with_classifier_metadata(constant_scores_model([0.1, 0.2]), labels=["a", "b"],
+                                     heads=2)
+    with pytest.raises(MetadataError, match="describes 2 output tensors but the model has 1"):
+        ImageClassifier.create_from_buffer(model)
+
+
+def test_batch_arguments_are_checked() -> None:
+    classifier = ImageClassifier.create_from_buffer(default_model())
+    for bad in (None, "a/b.jpg", b"bytes"):
+        with pytest.raises(OptionsError, match="list"):
+            classifier.classify_batch(bad)  # type: ignore[arg-type]
+    with pytest.raises(OptionsError, match="max_workers"):
+        classifier.classify_batch([np.zeros((4, 4, 3), np.uint8)], max_workers=-1)
+    assert classifier.classify_batch([]) == []
+    assert len(classifier.classify_batch(np.zeros((4, 4, 3), np.uint8) for _ in range(3))) == 3
+
+
+def test_option_groups_are_type_checked() -> None:
+    with pytest.raises(OptionsError, match="classification_options"):
+        ImageClassifier.create_from_options(ImageClassifierOptions(
+            base_options=BaseOptions(model_bytes=default_model()),
+            classification_options={"max_results": 1}))  # type: ignore[arg-type]
+    with pytest.raises(OptionsError, match="base_options"):
+        ImageClassifier.create_from_options(ImageClassifierOptions(base_options=None))  # type: ignore[arg-type]
+
+
+def test_pickle_keeps_labels_read_from_files_and_unset_threads(tmp_path) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"colour{i}" for i in range(12)) + "\n")
+    classifier = ImageClassifier.create_from_buffer(default_model(), labels=labels, max_results=1)
+    data = pickle.dumps(classifier)
+    labels.unlink()
+    clone = pickle.loads(data)
+    assert clone.options.base_options.num_threads is None
+    image = np.full((8, 8, 3), [220, 20, 20], np.uint8)
+    assert clone.classify(image).classifications[0].categories[0].category_name == "colour3"
+
+
+def test_rotation_of_a_large_image_matches_rotating_first() -> None:
+    model = with_classifier_metadata(channel_mean_model(size=8))
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (40, 64, 3), dtype=np.uint8)
+    with ImageClassifier.create_from_buffer(model, score_threshold=-1) as c:
+        for turn in (90, 180, 270):
+            rotated = np.ascontiguousarray(np.rot90(image, k=-turn // 90))
+            assert _means(c, image, rotation=turn) == pytest.approx(_means(c, rotated), abs=1.0)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from tflite_tasks.cli.output import dump_json, format_table
 from tflite_tasks.core.engine import Engine, TensorSpec
+from tflite_tasks.core.errors import ModelLoadError
+from tflite_tasks.core.model_file import read_model_bytes
+from tflite_tasks.metadata import read_metadata
 
 NAME = "inspect"
 HELP = "show a model's input and output tensors, TFLite Metadata and associated files"
@@ -25,31 +29,41 @@ def _spec_row(kind: str, spec: TensorSpec) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = Engine(args.model, num_threads=1)
-    metadata = engine.metadata
-    tensors = [_spec_row("input", s) for s in engine.inputs]
-    tensors += [_spec_row("output", s) for s in engine.outputs]
+    """Prints what the model holds; exit status 1 when LiteRT cannot load it."""
+    model_bytes, source = read_model_bytes(args.model)
+    metadata = read_metadata(model_bytes)
+    load_error = None
+    tensors: list[dict[str, object]] = []
+    try:
+        engine = Engine(model_bytes, num_threads=1)
+        tensors = [_spec_row("input", s) for s in engine.inputs]
+        tensors += [_spec_row("output", s) for s in engine.outputs]
+    except ModelLoadError as e:
+        load_error = str(e)
     files = [{"name": name, "bytes": len(metadata.file(name)),
               "tensor": metadata.tensor_of_file(name)} for name in metadata.file_names]
     if args.json:
-        import json
-
-        document = {"model": engine.source, "bytes": len(engine.model_bytes), "tensors": tensors,
+        document = {"model": source, "bytes": len(model_bytes), "load_error": load_error,
+                    "tensors": tensors,
                     "metadata": json.loads(metadata.to_json()) if metadata.has_metadata else None,
                     "associated_files": files}
         print(dump_json(document))
-        return 0
-    print(f"model: {engine.source} ({len(engine.model_bytes)} bytes)\n")
-    print(format_table(
-        ["tensor", "#", "name", "shape", "dtype", "quantization"],
-        [[t["kind"], t["position"], t["name"], t["shape"], t["dtype"],
-          "" if t["quantization"] is None else
-          f"scale={t['quantization']['scale']:.6g} zero_point={t['quantization']['zero_point']}"]
-         for t in tensors]))
+        return 1 if load_error else 0
+    print(f"model: {source} ({len(model_bytes)} bytes)\n")
+    if load_error:
+        print(f"LiteRT cannot load this model: {load_error}")
+    else:
+        print(format_table(
+            ["tensor", "#", "name", "shape", "dtype", "quantization"],
+            [[t["kind"], t["position"], t["name"], t["shape"], t["dtype"],
+              "" if t["quantization"] is None else
+              f"scale={t['quantization']['scale']:.6g} "  # type: ignore[index]
+              f"zero_point={t['quantization']['zero_point']}"]  # type: ignore[index]
+             for t in tensors]))
     print("\nmetadata:")
     print(metadata.to_json().rstrip() if metadata.has_metadata else "  (none)")
     print("\nassociated files:")
     print(format_table(["name", "bytes", "tensor"],
                        [[f["name"], f["bytes"], f["tensor"] or ""] for f in files])
           if files else "  (none)")
-    return 0
+    return 1 if load_error else 0

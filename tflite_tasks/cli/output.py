@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,5 +24,17 @@ def format_table(
     return "\n".join(lines)
 
 
+def _finite(value: Any) -> Any:
+    """Replaces NaN and infinities by None (strict JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def dump_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    """Strict JSON (non-finite numbers become null), indented, UTF-8 kept."""
+    return json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False)

@@ -49,7 +49,7 @@ class ScoreCalibration:
     scale: np.ndarray  # (N,) float64; NaN where the class has no parameters
     slope: np.ndarray
     offset: np.ndarray
-    min_score: np.ndarray  # (N,) float64; -inf where absent
+    min_score: np.ndarray  # (N,) float32 (compared in float32, as the reference); -inf if absent
 
     @classmethod
     def from_text(
@@ -78,7 +78,7 @@ class ScoreCalibration:
         params = np.full((num_classes, 4), np.nan)
         params[:, 3] = -np.inf
         for i, line in enumerate(lines):
-            if not line.strip():
+            if not line:
                 continue
             fields = line.split(",")
             if len(fields) not in (3, 4):
@@ -89,8 +89,11 @@ class ScoreCalibration:
                 params[i, : len(fields)] = [float(f) for f in fields]
             except ValueError as e:
                 raise MetadataError(f"score calibration line {i + 1}: {e}") from e
-        return cls(ScoreTransformationType(transformation), float(default_score),
-                   params[:, 0], params[:, 1], params[:, 2], params[:, 3])
+        if not isinstance(transformation, ScoreTransformationType):
+            raise OptionsError(f"score transformation must be a ScoreTransformationType or its "
+                               f"name, not {transformation!r}")
+        return cls(transformation, float(default_score), params[:, 0], params[:, 1],
+                   params[:, 2], params[:, 3].astype(np.float32))
 
     def apply(self, scores: np.ndarray) -> np.ndarray:
         """Returns calibrated scores (float32) for raw ``scores`` of shape (N,)."""
@@ -103,7 +106,7 @@ class ScoreCalibration:
             g = x
         with np.errstate(over="ignore", invalid="ignore"):
             calibrated = self.scale / (1.0 + np.exp(-(self.slope * g + self.offset)))
-        use_default = np.isnan(self.scale) | (x < self.min_score)
+        use_default = np.isnan(self.scale) | (scores.astype(np.float32) < self.min_score)
         return np.where(use_default, self.default_score, calibrated).astype(np.float32)
 
 
@@ -148,42 +151,73 @@ def _metadata_unit(tensor_md: TensorMetadata | None, kind: type) -> object | Non
     return None
 
 
+_SCORE_DTYPES = (np.dtype(np.float32), np.dtype(np.uint8), np.dtype(np.int8))
+
+
+def _check_output(spec: TensorSpec) -> None:
+    shape = spec.shape
+    if len(shape) < 2 or any(d != 1 for d in shape[:-1]) or spec.dtype not in _SCORE_DTYPES:
+        raise OptionsError(
+            f"output {spec.position} '{spec.name}' is {spec.dtype} {list(shape)}: classification "
+            "outputs are scores [1, N] (or [1, 1, 1, N]) of type float32, uint8 or int8, so this "
+            "model is not a classifier (a detector or segmenter has other outputs)"
+        )
+
+
+def _check_metadata_outputs(metadata: Metadata, count: int) -> None:
+    model_md = metadata.model_metadata
+    subgraphs = model_md.subgraph_metadata if model_md is not None else None
+    outputs = subgraphs[0].output_tensor_metadata if subgraphs else None
+    if outputs is not None and len(outputs) != count:
+        raise MetadataError(
+            f"the metadata describes {len(outputs)} output tensors but the model has {count}"
+        )
+
+
 def build_heads(
     engine: Engine, options: ClassificationOptions, positions: Sequence[int] | None = None
 ) -> list[ClassificationHead]:
     """Returns one head per output (or per output in ``positions``) from metadata and options."""
     metadata: Metadata = engine.metadata
-    heads = []
-    for position in positions if positions is not None else range(len(engine.outputs)):
-        spec = engine.outputs[position]
-        tensor_md = metadata.output_tensor(position)
-        head = ClassificationHead(spec, spec.name if tensor_md is None or not tensor_md.name
-                                  else tensor_md.name, None, None, None, None)
-        if spec.shape and spec.shape[0] != 1:
-            raise OptionsError(f"output {position} '{spec.name}' has batch size {spec.shape[0]}"
-                               "; classification outputs must be [1, classes]")
-        head.labels = _option_for_head(options.labels, position)
-        head.display_names = _option_for_head(options.display_names, position)
-        if tensor_md is not None:
-            if head.labels is None and (name := _labels_file(tensor_md, None)):
-                head.labels = split_lines(metadata.file_text(name))
-            locale = options.display_names_locale
-            if head.display_names is None and locale and (
-                name := _labels_file(tensor_md, locale)
-            ):
-                head.display_names = split_lines(metadata.file_text(name))
-            threshold = _metadata_unit(tensor_md, ScoreThresholdingOptions)
-            if threshold is not None:
-                head.metadata_threshold = float(threshold.global_score_threshold)
-            head.calibration = _calibration(metadata, tensor_md, head)
-        calibration = options.score_calibration
-        if isinstance(calibration, Mapping):
-            calibration = calibration.get(position)
-        if calibration is not None:
-            head.calibration = calibration
-        _check_sizes(head, position)
-        heads.append(head)
-    return heads
+    positions = list(range(len(engine.outputs)) if positions is None else positions)
+    _check_metadata_outputs(metadata, len(engine.outputs))
+    for name in ("labels", "display_names", "score_calibration"):
+        value = getattr(options, name)
+        if isinstance(value, Mapping) and (unknown := set(value) - set(positions)):
+            raise OptionsError(f"{name} is given for output(s) {sorted(unknown)}, but the "
+                               f"classification heads are outputs {positions}")
+    return [_build_head(engine, metadata, options, position) for position in positions]
+
+
+def _build_head(
+    engine: Engine, metadata: Metadata, options: ClassificationOptions, position: int
+) -> ClassificationHead:
+    spec = engine.outputs[position]
+    _check_output(spec)
+    tensor_md = metadata.output_tensor(position)
+    name = tensor_md.name if tensor_md is not None and tensor_md.name else spec.name
+    head = ClassificationHead(spec, name, _option_for_head(options.labels, position),
+                              _option_for_head(options.display_names, position), None, None)
+    if tensor_md is not None:
+        if head.labels is None and (file := _labels_file(tensor_md, None)):
+            head.labels = split_lines(metadata.file_text(file))
+        locale = options.display_names_locale or None  # "" means the first label file
+        if head.display_names is None and (file := _labels_file(tensor_md, locale)):
+            head.display_names = split_lines(metadata.file_text(file))
+        threshold = _metadata_unit(tensor_md, ScoreThresholdingOptions)
+        if threshold is not None:
+            head.metadata_threshold = float(threshold.global_score_threshold)
+        head.calibration = _calibration(metadata, tensor_md, head)
+    calibration = options.score_calibration
+    if isinstance(calibration, Mapping):
+        calibration = calibration.get(position)
+    if calibration is not None:
+        if not isinstance(calibration, ScoreCalibration):
+            raise OptionsError(f"score_calibration must be a ScoreCalibration (see "
+                               f"ScoreCalibration.from_text), not {type(calibration).__name__}")
+        head.calibration = calibration
+    _check_sizes(head, position)
+    return head
 
 
 def _calibration(
@@ -194,9 +228,13 @@ def _calibration(
         return None
     for f in tensor_md.associated_files or ():
         if f.type == AssociatedFileType.TENSOR_AXIS_SCORE_CALIBRATION:
-            return ScoreCalibration.from_text(
-                metadata.file_text(f.name), head.num_classes,
-                ScoreTransformationType(options.score_transformation), options.default_score)
+            try:
+                transformation = ScoreTransformationType(options.score_transformation)
+            except ValueError:
+                raise MetadataError(f"output '{head.name}' has an unknown score transformation "
+                                    f"{options.score_transformation!r}") from None
+            return ScoreCalibration.from_text(metadata.file_text(f.name), head.num_classes,
+                                              transformation, options.default_score)
     raise MetadataError(
         f"output '{head.name}' has ScoreCalibrationOptions but no "
         "TENSOR_AXIS_SCORE_CALIBRATION file"
@@ -223,11 +261,11 @@ class ClassificationPostprocessor:
         self.heads = list(heads)
         self.max_results = options.max_results
         self._thresholds = [
-            options.score_threshold if options.score_threshold is not None
-            else (h.metadata_threshold if h.metadata_threshold is not None else 0.0)
+            np.float32(options.score_threshold if options.score_threshold is not None
+                       else (h.metadata_threshold if h.metadata_threshold is not None else 0.0))
             for h in self.heads
         ]
-        self._allowed = [self._allowed_mask(h, options) for h in self.heads]
+        self._allowed = self._allowed_masks(options)
         self._names = [self._name_array(h.labels, h.num_classes) for h in self.heads]
         self._display_names = [self._name_array(h.display_names, h.num_classes)
                                for h in self.heads]
@@ -239,26 +277,27 @@ class ClassificationPostprocessor:
         array[:] = names if names is not None else ""
         return array
 
-    @staticmethod
-    def _allowed_mask(
-        head: ClassificationHead, options: ClassificationOptions
-    ) -> np.ndarray | None:
-        wanted = options.category_name_allowlist or options.category_name_denylist
-        if not wanted:
-            return None
-        kind = "allowlist" if options.category_name_allowlist else "denylist"
-        if head.labels is None:
-            raise OptionsError(
-                f"category_name_{kind} needs labels, and output '{head.name}' has none: "
-                "pass labels=..."
-            )
-        mask = np.isin(np.array(head.labels, dtype=object), list(wanted))
-        if not mask.any():
-            raise OptionsError(
-                f"none of the category_name_{kind} names {list(wanted)[:5]!r} match the "
-                f"labels of output '{head.name}'"
-            )
-        return mask if kind == "allowlist" else ~mask
+    def _allowed_masks(self, options: ClassificationOptions) -> list[np.ndarray | None]:
+        """Per head, which classes the allow/deny list keeps (None: all of them).
+
+        As in the reference, the names must match at least one label of some head; empty
+        names are ignored.
+        """
+        allow = options.category_name_allowlist
+        wanted = {name for name in (allow or options.category_name_denylist) if name}
+        if not (allow or options.category_name_denylist):
+            return [None] * len(self.heads)
+        kind = "allowlist" if allow else "denylist"
+        unlabeled = [h.name for h in self.heads if h.labels is None]
+        if unlabeled:
+            raise OptionsError(f"category_name_{kind} needs labels, and output(s) {unlabeled} "
+                               "have none: pass labels=...")
+        known = set().union(*(h.labels or () for h in self.heads))
+        if not wanted & known:
+            raise OptionsError(f"none of the category_name_{kind} names "
+                               f"{sorted(wanted)[:5]!r} match the model's labels")
+        masks = [np.isin(np.array(h.labels, dtype=object), list(wanted)) for h in self.heads]
+        return masks if allow else [~m for m in masks]
 
     def scores(self, head_index: int, raw: np.ndarray) -> np.ndarray:
         """Returns the dequantized, calibrated scores (N,) of one head."""

@@ -23,6 +23,7 @@ from ai_edge_litert.interpreter import Interpreter
 
 from tflite_tasks.core.errors import MetadataError, ModelLoadError, OptionsError
 from tflite_tasks.core.model_file import ModelSource, check_model_identifier, read_model_bytes
+from tflite_tasks.core.options import MAX_THREADS, is_int
 
 if TYPE_CHECKING:
     from tflite_tasks.metadata import Metadata
@@ -106,10 +107,13 @@ class Engine:
     """
 
     def __init__(self, model: ModelSource, *, num_threads: int | None = None) -> None:
-        if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
-            raise OptionsError(f"num_threads must be a positive integer, not {num_threads!r}")
+        valid = is_int(num_threads) and 1 <= num_threads <= MAX_THREADS  # type: ignore[operator]
+        if num_threads is not None and not valid:
+            raise OptionsError(
+                f"num_threads must be an integer from 1 to {MAX_THREADS}, not {num_threads!r}"
+            )
         self.model_bytes, self.source = read_model_bytes(model)
-        self.num_threads = num_threads or default_num_threads()
+        self.num_threads = int(num_threads or default_num_threads())
         self.lock = threading.RLock()
         check_model_identifier(self.model_bytes, self.source)
         self._interpreter = self._build_interpreter()

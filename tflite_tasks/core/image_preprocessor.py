@@ -28,13 +28,12 @@ _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_
 
 
 def _channel_values(values: float | Sequence[float], name: str, channels: int) -> np.ndarray:
+    """Returns ``values`` (1 or ``channels`` numbers) as ``channels`` float64 values."""
     array = np.atleast_1d(np.asarray(values, dtype=np.float64)).reshape(-1)
     if array.size == 1:
         array = np.repeat(array, channels)
     if array.size != channels or not np.all(np.isfinite(array)):
-        raise OptionsError(f"{name} needs 1 or {channels} finite values, got {list(values)!r}"
-                           if isinstance(values, Sequence) else
-                           f"{name} needs 1 or {channels} finite values, got {values!r}")
+        raise OptionsError(f"{name} needs 1 or {channels} finite values, got {values!r}")
     return array
 
 
@@ -106,12 +105,12 @@ class ImagePreprocessor:
         if dtype == np.uint8:
             return None, None
         md = _metadata_normalization(tensor_md)
-        mean = options.normalization_mean
-        std = options.normalization_std
+        mean, mean_name = options.normalization_mean, "normalization_mean"
+        std, std_name = options.normalization_std, "normalization_std"
         if mean is None and md is not None and md.mean:
-            mean = list(md.mean)
+            mean, mean_name = list(md.mean), "the metadata's NormalizationOptions.mean"
         if std is None and md is not None and md.std:
-            std = list(md.std)
+            std, std_name = list(md.std), "the metadata's NormalizationOptions.std"
         if mean is None or std is None:
             raise OptionsError(
                 f"the model's image input is {dtype} and its metadata gives no "
@@ -119,10 +118,10 @@ class ImagePreprocessor:
                 "example normalization_mean=127.5, normalization_std=127.5 for inputs in "
                 "[-1, 1], or 0 and 255 for [0, 1])"
             )
-        mean_c = _channel_values(mean, "normalization_mean", self.channels)
-        std_c = _channel_values(std, "normalization_std", self.channels)
+        mean_c = _channel_values(mean, mean_name, self.channels)
+        std_c = _channel_values(std, std_name, self.channels)
         if np.any(np.abs(std_c) < 1e-12):
-            raise OptionsError(f"normalization_std must not be 0, got {list(std_c)}")
+            raise OptionsError(f"{std_name} must not be 0, got {list(std_c)}")
         alpha, beta = 1.0 / std_c, -mean_c / std_c
         if dtype == np.int8:
             if scale == 0:
@@ -136,47 +135,40 @@ class ImagePreprocessor:
         shape = self.engine.inputs[self.position].shape
         return shape[2], shape[1]
 
-    def _region(self, rgb: np.ndarray, roi: object, rotation: int) -> np.ndarray:
-        """The region of interest, rotated upright, in the model's channels (h, w, C)."""
-        region = rgb if roi is None else crop_and_rotate(rgb, roi, 0)
-        turns = clockwise_turn(rotation)
-        if turns:
-            region = cv2.rotate(np.ascontiguousarray(region), _ROTATE[turns])
-        if self.channels == 1:
-            region = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2GRAY)[..., None]
-        return region
-
-    def _target_size(self, region: np.ndarray) -> tuple[int, int]:
-        """(width, height) the region is resized to: the input's, or the region's if dynamic."""
-        if self._dynamic:
-            return region.shape[1], region.shape[0]
-        return self.size
+    def _target_size(self, region: np.ndarray, turns: int) -> tuple[int, int]:
+        """(width, height) of the tensor: the input's, or the rotated region's if dynamic."""
+        if not self._dynamic:
+            return self.size
+        height, width = region.shape[:2]
+        return (height, width) if turns in (90, 270) else (width, height)
 
     def write(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> None:
-        """Crops, rotates, resizes and converts ``rgb`` (HxWx3 uint8) into the input tensor.
+        """Crops, resizes, rotates and converts ``rgb`` (HxWx3 uint8) into the input tensor.
 
         Call while holding ``engine.lock``.
         """
-        region = self._region(rgb, roi, rotation)
-        width, height = self._target_size(region)
+        region = rgb if roi is None else crop_and_rotate(rgb, roi, 0)
+        turns = clockwise_turn(rotation)
+        width, height = self._target_size(region, turns)
         if self._dynamic:
             self.engine.resize_input(self.position, (1, height, width, self.channels))
         resized = self._resized
         if self._alpha is not None and (resized is None or resized.shape[:2] != (height, width)):
             resized = self._resized = np.empty((height, width, self.channels), np.uint8)
-        self._fill(region, self.engine.input_view(self.position)[0], resized)
+        self._fill(region, turns, self.engine.input_view(self.position)[0], resized)
 
     def prepare(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> np.ndarray:
         """Returns the input tensor (1, H, W, C) for ``rgb`` in a new array; thread-safe.
 
         Feed it with :meth:`load` while holding ``engine.lock``.
         """
-        region = self._region(rgb, roi, rotation)
-        width, height = self._target_size(region)
+        region = rgb if roi is None else crop_and_rotate(rgb, roi, 0)
+        turns = clockwise_turn(rotation)
+        width, height = self._target_size(region, turns)
         tensor = np.empty((1, height, width, self.channels), self.dtype)
-        resized = None if self._alpha is None else np.empty((height, width, self.channels),
-                                                            np.uint8)
-        self._fill(region, tensor[0], resized)
+        resized = (None if self._alpha is None
+                   else np.empty((height, width, self.channels), np.uint8))
+        self._fill(region, turns, tensor[0], resized)
         return tensor
 
     def load(self, tensor: np.ndarray) -> None:
@@ -185,23 +177,28 @@ class ImagePreprocessor:
             self.engine.resize_input(self.position, tensor.shape)
         self.engine.set_input(self.position, tensor)
 
-    def _fill(self, region: np.ndarray, out: np.ndarray, resized: np.ndarray | None) -> None:
-        """Resizes ``region`` into ``out`` (H, W, C), through ``resized`` when converting."""
-        height, width = out.shape[:2]
-        if resized is None:
-            self._resize(region, width, height, out)
-        else:
-            self._convert(self._resize(region, width, height, resized), out)
+    def _fill(
+        self, region: np.ndarray, turns: int, out: np.ndarray, resized: np.ndarray | None
+    ) -> None:
+        """Resizes ``region`` (h, w, 3) into ``out`` (H, W, C), rotated ``turns`` degrees
+        clockwise; through the uint8 buffer ``resized`` (H, W, C) when converting.
 
-    def _resize(self, region: np.ndarray, width: int, height: int, out: np.ndarray) -> np.ndarray:
-        """Bilinear resize of ``region`` (h, w, C) into ``out`` (height, width, C)."""
-        if region.shape[:2] == (height, width):
-            np.copyto(out, region)
-        elif self.channels == 3:
-            cv2.resize(region, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
+        The resize comes first, so rotation and grayscale conversion run at model size.
+        """
+        pixels = out if resized is None else resized
+        height, width = pixels.shape[:2]
+        if turns == 0 and self.channels == 3:
+            _resize(region, width, height, pixels)
         else:
-            out[..., 0] = cv2.resize(region, (width, height), interpolation=cv2.INTER_LINEAR)
-        return out
+            upright = (height, width) if turns in (90, 270) else (width, height)
+            small = _resize(region, *upright, None)
+            if turns:
+                small = cv2.rotate(small, _ROTATE[turns])
+            if self.channels == 1:
+                small = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)[..., None]
+            np.copyto(pixels, small)
+        if resized is not None:
+            self._convert(resized, out)
 
     def _convert(self, resized: np.ndarray, view: np.ndarray) -> None:
         alpha, beta = self._alpha, self._beta
@@ -221,3 +218,13 @@ class ImagePreprocessor:
             np.copyto(view, scaled)
         else:
             np.copyto(view, np.clip(np.rint(scaled), -128, 127), casting="unsafe")
+
+
+def _resize(region: np.ndarray, width: int, height: int, out: np.ndarray | None) -> np.ndarray:
+    """Bilinear resize of ``region`` (h, w, 3) to (height, width, 3), into ``out`` if given."""
+    if region.shape[:2] == (height, width):
+        if out is None:
+            return np.ascontiguousarray(region)
+        np.copyto(out, region)
+        return out
+    return cv2.resize(region, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)

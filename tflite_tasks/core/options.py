@@ -9,9 +9,11 @@ classification group and ``num_threads=2`` in the base options.
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +24,19 @@ if TYPE_CHECKING:
 
 LabelsLike = str | os.PathLike | Sequence[str]
 """Labels: a list of names, or the path of a text file with one name per line."""
+
+MAX_THREADS = 1024
+
+
+def is_int(value: object) -> bool:
+    """True for ints (numpy ints too), False for bools."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value: object) -> bool:
+    """True for finite real numbers (numpy too), False for bools."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(float(value)))
 
 
 @dataclass
@@ -35,7 +50,7 @@ class BaseOptions:
     """
 
     model_file: str | os.PathLike | None = None
-    model_bytes: bytes | None = None
+    model_bytes: bytes | None = field(default=None, repr=False)
     num_threads: int | None = None
 
     def model_source(self) -> str | os.PathLike | bytes:
@@ -76,11 +91,15 @@ class ClassificationOptions:
     score_calibration: ScoreCalibration | Mapping[int, ScoreCalibration] | None = None
 
     def validate(self) -> None:
-        """Raises OptionsError for invalid combinations (reference semantics)."""
-        if not isinstance(self.max_results, int) or self.max_results == 0:
+        """Raises OptionsError for invalid values and combinations (reference semantics)."""
+        if not is_int(self.max_results) or self.max_results == 0:
             raise OptionsError(
                 f"Invalid max_results={self.max_results!r}: must be a non-zero integer "
                 "(-1, the default, keeps every category)"
+            )
+        if self.score_threshold is not None and not is_real(self.score_threshold):
+            raise OptionsError(
+                f"score_threshold must be a finite number, not {self.score_threshold!r}"
             )
         if self.category_name_allowlist and self.category_name_denylist:
             raise OptionsError(
@@ -89,8 +108,36 @@ class ClassificationOptions:
             )
         for name in ("category_name_allowlist", "category_name_denylist"):
             value = getattr(self, name)
-            if isinstance(value, str):
-                raise OptionsError(f"{name} is a list of label names, not a string: [{value!r}]")
+            if isinstance(value, str | bytes) or not isinstance(value, Sequence | set) or not all(
+                isinstance(v, str) for v in value
+            ):
+                raise OptionsError(f"{name} is a list of label names, not {value!r}")
+        if not isinstance(self.display_names_locale, str):
+            raise OptionsError(
+                f"display_names_locale is a locale string such as 'en', not "
+                f"{self.display_names_locale!r}"
+            )
+        for name in ("labels", "display_names", "score_calibration"):
+            value = getattr(self, name)
+            if isinstance(value, Mapping) and not all(is_int(k) for k in value):
+                raise OptionsError(
+                    f"{name} given per head maps output positions (ints) to values; "
+                    f"got keys {list(value)!r}"
+                )
+
+    def resolved(self) -> ClassificationOptions:
+        """A copy with label files read into lists (so the options travel without files)."""
+
+        def read(value: object) -> object:
+            if value is None:
+                return None
+            if isinstance(value, Mapping):
+                return {k: read_labels(v) for k, v in value.items()}
+            return read_labels(value)  # type: ignore[arg-type]
+
+        self.validate()
+        return dataclasses.replace(self, labels=read(self.labels),
+                                   display_names=read(self.display_names))
 
 
 @dataclass
@@ -106,6 +153,17 @@ class ImageOptions:
     normalization_mean: float | Sequence[float] | None = None
     normalization_std: float | Sequence[float] | None = None
 
+    def validate(self) -> None:
+        """Raises OptionsError unless each value is a finite number or a list of them."""
+        for name in ("normalization_mean", "normalization_std"):
+            value = getattr(self, name)
+            values = value if isinstance(value, Sequence) and not isinstance(value, str) else [
+                value]
+            if value is not None and not (values and all(is_real(v) for v in values)):
+                raise OptionsError(
+                    f"{name} is a number or a list of 1 or 3 numbers, not {value!r}"
+                )
+
 
 def read_labels(labels: LabelsLike) -> list[str]:
     """Returns label names from a list, or from a file with one name per line."""
@@ -113,10 +171,15 @@ def read_labels(labels: LabelsLike) -> list[str]:
         path = Path(labels)
         if not path.is_file():
             raise OptionsError(f"labels file not found: {str(path)!r}")
-        return split_lines(path.read_text(encoding="utf-8"))
+        try:
+            return split_lines(path.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError as e:
+            raise OptionsError(f"labels file {str(path)!r} is not UTF-8 text: {e}") from e
     if isinstance(labels, Sequence) and all(isinstance(x, str) for x in labels):
         return list(labels)
-    raise OptionsError("labels are a list of strings or the path of a text file")
+    raise OptionsError(
+        f"labels are a list of strings or the path of a text file, not {type(labels).__name__}"
+    )
 
 
 def split_lines(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from tflite_tasks.core.engine import Engine
-from tflite_tasks.core.errors import TaskClosedError
+from tflite_tasks.core.errors import OptionsError, TaskClosedError
 from tflite_tasks.core.options import BaseOptions, from_flat_options
 
 if TYPE_CHECKING:
@@ -39,12 +39,27 @@ def prefetch(
         yield pending.popleft().result()
 
 
+def _check_groups(options: object, options_class: type) -> None:
+    """Raises OptionsError unless ``options`` is ``options_class`` with well-typed groups."""
+    if not isinstance(options, options_class):
+        raise OptionsError(f"expected {options_class.__name__}, got {type(options).__name__}")
+    for group in dataclasses.fields(options_class):
+        value = getattr(options, group.name)
+        expected = BaseOptions if group.name == "base_options" else group.default_factory
+        if not isinstance(value, expected):  # type: ignore[arg-type]
+            raise OptionsError(
+                f"{options_class.__name__}.{group.name} must be a "
+                f"{expected.__name__}, not {type(value).__name__}"  # type: ignore[union-attr]
+            )
+
+
 class BaseTask(Generic[OptionsT]):
     """Common construction and lifecycle; subclasses set ``options_class`` and ``_setup``."""
 
     options_class: ClassVar[type]
 
     def __init__(self, options: OptionsT) -> None:
+        _check_groups(options, self.options_class)
         base: BaseOptions = options.base_options  # type: ignore[attr-defined]
         self._options = options
         self._engine: Engine | None = Engine(base.model_source(), num_threads=base.num_threads)
@@ -96,7 +111,7 @@ class BaseTask(Generic[OptionsT]):
         engine = self.engine
         base = dataclasses.replace(
             self._options.base_options,  # type: ignore[attr-defined]
-            model_file=None, model_bytes=engine.model_bytes, num_threads=engine.num_threads,
+            model_file=None, model_bytes=engine.model_bytes,
         )
         options = dataclasses.replace(self._options, base_options=base)  # type: ignore[type-var]
         return {"options": options, "source": engine.source}

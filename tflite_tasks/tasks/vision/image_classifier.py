@@ -24,9 +24,10 @@ import numpy as np
 from tflite_tasks.core.classification import ClassificationPostprocessor, build_heads
 from tflite_tasks.core.containers import BoundingBox, ClassificationResult
 from tflite_tasks.core.engine import default_num_threads
+from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.image import ImageLike, load_image
 from tflite_tasks.core.image_preprocessor import ImagePreprocessor
-from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
+from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions, is_int
 from tflite_tasks.core.task import BaseTask, prefetch
 
 RegionOfInterest = BoundingBox | tuple[int, int, int, int]
@@ -58,11 +59,17 @@ class ImageClassifier(BaseTask[ImageClassifierOptions]):
 
     def _setup(self) -> None:
         engine = self.engine
-        self._preprocessor = ImagePreprocessor(engine, self._options.image_options)
-        heads = build_heads(engine, self._options.classification_options)
-        self._postprocessor = ClassificationPostprocessor(
-            heads, self._options.classification_options
-        )
+        options = self._options
+        options.image_options.validate()
+        options.classification_options = options.classification_options.resolved()
+        if len(engine.inputs) != 1:
+            raise OptionsError(
+                f"an image classifier has one image input; this model has {len(engine.inputs)} "
+                f"inputs ({', '.join(s.name for s in engine.inputs)})"
+            )
+        self._preprocessor = ImagePreprocessor(engine, options.image_options)
+        heads = build_heads(engine, options.classification_options)
+        self._postprocessor = ClassificationPostprocessor(heads, options.classification_options)
 
     @property
     def labels(self) -> list[list[str] | None]:
@@ -128,6 +135,15 @@ class ImageClassifier(BaseTask[ImageClassifierOptions]):
         Returns:
             One result per image, in order.
         """
+        if isinstance(images, str | bytes | bytearray | memoryview | np.ndarray) or not isinstance(
+            images, Iterable
+        ):
+            raise OptionsError(
+                "classify_batch takes a list (or any iterable) of images; for one image call "
+                "classify"
+            )
+        if max_workers is not None and not (is_int(max_workers) and max_workers > 0):
+            raise OptionsError(f"max_workers must be a positive integer, not {max_workers!r}")
         workers = max_workers or default_num_threads()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return [self.postprocess(self._forward_prepared(tensor))
