@@ -209,3 +209,7 @@ def test_whitespace_calibration_line_is_an_error() -> None:
 
     with pytest.raises(MetadataError, match="line 2"):
         ScoreCalibration.from_text("1,1,0\n \n", 2)
+
+
+def test_minus_infinity_threshold_keeps_everything() -> None:
+    assert len(_classify(_model(labels=LABELS), score_threshold=float("-inf"))) == len(SCORES)

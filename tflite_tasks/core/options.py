@@ -97,10 +97,9 @@ class ClassificationOptions:
                 f"Invalid max_results={self.max_results!r}: must be a non-zero integer "
                 "(-1, the default, keeps every category)"
             )
-        if self.score_threshold is not None and not is_real(self.score_threshold):
-            raise OptionsError(
-                f"score_threshold must be a finite number, not {self.score_threshold!r}"
-            )
+        threshold = self.score_threshold
+        if threshold is not None and not (is_real(threshold) or threshold in (-math.inf, math.inf)):
+            raise OptionsError(f"score_threshold must be a number (not NaN), not {threshold!r}")
         if self.category_name_allowlist and self.category_name_denylist:
             raise OptionsError(
                 "category_name_allowlist and category_name_denylist are mutually exclusive: "
