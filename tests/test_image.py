@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import threading
+import time
 import warnings
+import zlib
 from pathlib import Path
 
 import cv2
@@ -12,6 +16,7 @@ import pytest
 from PIL import Image
 from testdata import data_path
 
+from tflite_tasks.core import image as image_module
 from tflite_tasks.core.containers import BoundingBox
 from tflite_tasks.core.errors import InputError, InputFileNotFoundError
 from tflite_tasks.core.image import crop_and_rotate, load_image
@@ -254,6 +259,55 @@ def test_rgba_array_drops_alpha() -> None:
     np.testing.assert_array_equal(rgb, _two_colors())
 
 
+@pytest.fixture
+def cvt_codes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Records the conversion codes passed to cv2.cvtColor, which still converts."""
+    codes: list[int] = []
+    convert = cv2.cvtColor
+
+    def recording(src: np.ndarray, code: int, *args: object) -> np.ndarray:
+        codes.append(code)
+        return convert(src, code, *args)
+
+    monkeypatch.setattr(cv2, "cvtColor", recording)
+    return codes
+
+
+def test_channel_conversions_of_arrays_use_opencv(cvt_codes: list[int]) -> None:
+    # NumPy's repeat and alpha slicing take 3 to 8 times longer on large images.
+    gray = np.arange(60, dtype=np.uint8).reshape(6, 10)
+    load_image(gray)
+    load_image(gray[:, :, None])
+    load_image(np.concatenate([_two_colors(), np.zeros((6, 10, 1), np.uint8)], axis=2))
+    assert cvt_codes == [cv2.COLOR_GRAY2RGB, cv2.COLOR_GRAY2RGB, cv2.COLOR_RGBA2RGB]
+
+
+def test_non_contiguous_grayscale_and_rgba_views() -> None:
+    gray = np.arange(12 * 20, dtype=np.uint8).reshape(12, 20)
+    for view in (
+        gray[:, ::2],
+        gray[::-1, ::-2],
+        gray.T,
+        gray[2:9, 3:17],
+        gray[:, :, None][:, 1::3],
+    ):
+        rgb = load_image(view)
+        _assert_rgb(rgb, *view.shape[:2])
+        np.testing.assert_array_equal(rgb, np.repeat(view.reshape(*view.shape[:2], 1), 3, axis=2))
+    rgba = np.arange(12 * 20 * 4, dtype=np.uint8).reshape(12, 20, 4)
+    for view in (
+        rgba[:, ::2],
+        rgba[::-1, ::-1],
+        rgba.transpose(1, 0, 2),
+        rgba[..., ::-1],
+        rgba[1:5],
+    ):
+        rgb = load_image(view)
+        _assert_rgb(rgb, *view.shape[:2])
+        np.testing.assert_array_equal(rgb, view[..., :3])
+    np.testing.assert_array_equal(load_image(np.asfortranarray(rgba)), rgba[..., :3])
+
+
 def test_batch_of_one_is_squeezed() -> None:
     rgb = load_image(_two_colors()[None])
     _assert_rgb(rgb, 6, 10)
@@ -285,6 +339,33 @@ def test_pil_bilevel_image() -> None:
     np.testing.assert_array_equal(load_image(pil), [[[0, 0, 0], [255, 255, 255]]])
 
 
+def test_16_bit_pil_image_uses_opencv_to_replicate(cvt_codes: list[int]) -> None:
+    pil = Image.fromarray(np.array([[0, 100 * 256 + 7, 65535]], np.uint16))
+    assert pil.mode.startswith("I;16")
+    expected = np.repeat(np.array([[0, 100, 255]], np.uint8)[..., None], 3, axis=2)
+    np.testing.assert_array_equal(load_image(pil), expected)
+    assert cvt_codes == [cv2.COLOR_GRAY2RGB]
+
+
+def test_pil_float_image_is_refused_with_a_hint() -> None:
+    pil = Image.fromarray(np.array([[0.0, 0.5, 1.0]], np.float32))
+    assert pil.mode == "F"
+    with pytest.raises(InputError, match="mode 'F'") as caught:
+        load_image(pil)
+    message = str(caught.value)
+    assert "32-bit float" in message
+    assert "Image.fromarray((np.asarray(im) * 255).clip(0, 255).astype(np.uint8))" in message
+
+
+def test_pil_32_bit_integer_image_is_refused_with_a_hint() -> None:
+    pil = Image.fromarray(np.array([[0, 1000, 70000]], np.int32))
+    assert pil.mode == "I"
+    with pytest.raises(InputError, match="mode 'I'") as caught:
+        load_image(pil)
+    assert "32-bit integer" in str(caught.value)
+    assert ">> 8" in str(caught.value)
+
+
 def test_pil_image_without_exif_is_not_changed() -> None:
     pil = Image.fromarray(_two_colors())
     np.testing.assert_array_equal(load_image(pil), _two_colors())
@@ -307,6 +388,33 @@ def test_directory(tmp_path: Path) -> None:
         load_image(str(tmp_path))
     assert str(tmp_path) in str(caught.value)
     assert not isinstance(caught.value, FileNotFoundError)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    # Reading a FIFO waits for a writer. This one connects to any reader and closes at once, so
+    # a read returns instead of hanging the test; it is released below if no reader came.
+    writer = threading.Thread(target=lambda: open(fifo, "wb").close(), daemon=True)
+    writer.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(InputError, match="not a regular file") as caught:
+            load_image(fifo)
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # lets the writer's open return
+        writer.join(timeout=5)
+    assert time.perf_counter() - start < 2
+    assert str(fifo) in str(caught.value)
+    assert not isinstance(caught.value, FileNotFoundError)
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null")
+def test_device_is_refused() -> None:
+    # /dev/zero would be read until memory runs out; /dev/null is the harmless device.
+    with pytest.raises(InputError, match=r"'/dev/null' is not a regular file"):
+        load_image("/dev/null")
 
 
 def test_empty_path() -> None:
@@ -341,6 +449,72 @@ def test_empty_file(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(InputError, match=r"empty\.png.*empty"):
         load_image(path)
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A 1x1 PNG whose header (IHDR) claims ``width`` x ``height`` pixels."""
+    png = bytearray(_encode(Image.new("L", (1, 1)), "PNG"))
+    assert png[12:16] == b"IHDR"
+    png[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    png[29:33] = zlib.crc32(png[12:29]).to_bytes(4, "big")
+    return bytes(png)
+
+
+@pytest.fixture
+def imdecode_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Records the calls to cv2.imdecode, which decodes nothing (returns None)."""
+    calls: list[object] = []
+    monkeypatch.setattr(cv2, "imdecode", lambda *args: calls.append(args))
+    return calls
+
+
+def test_decompression_bomb_is_refused_before_decoding(
+    tmp_path: Path, imdecode_calls: list[object]
+) -> None:
+    bomb = _png_claiming(20000, 20000)  # 400 million pixels, 1.2 GB decoded
+    path = tmp_path / "bomb.png"
+    path.write_bytes(bomb)
+    for source in (bomb, path):
+        start = time.perf_counter()
+        with pytest.raises(InputError, match="decompression bomb") as caught:
+            load_image(source)
+        assert time.perf_counter() - start < 0.5
+        message = str(caught.value)
+        assert "400000000" in message and "MAX_IMAGE_PIXELS" in message
+    assert str(path) in message
+    assert imdecode_calls == []
+
+
+def test_own_pixel_limit_applies_without_pillows(
+    monkeypatch: pytest.MonkeyPatch, imdecode_calls: list[object]
+) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)  # Pillow's own check disabled
+    with pytest.raises(InputError, match="decompression bomb") as caught:
+        load_image(_png_claiming(20000, 20000))
+    message = str(caught.value)
+    assert "20000x20000" in message
+    assert f"MAX_IMAGE_PIXELS = {image_module.MAX_IMAGE_PIXELS}" in message
+    assert imdecode_calls == []
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "TGA"])
+def test_pixel_limit_is_read_at_each_call(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    encoded = _encode(Image.fromarray(_two_colors()), fmt)
+    monkeypatch.setattr(image_module, "MAX_IMAGE_PIXELS", 60)
+    _assert_rgb(load_image(encoded), 6, 10)
+    monkeypatch.setattr(image_module, "MAX_IMAGE_PIXELS", 59)
+    with pytest.raises(InputError, match="10x6"):
+        load_image(encoded)
+
+
+def test_pixel_limit_is_pillows_bomb_threshold() -> None:
+    assert image_module.MAX_IMAGE_PIXELS == 2 * Image.MAX_IMAGE_PIXELS
+
+
+def test_arrays_and_pil_images_have_no_pixel_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(image_module, "MAX_IMAGE_PIXELS", 1)
+    _assert_rgb(load_image(_two_colors()), 6, 10)
+    _assert_rgb(load_image(Image.fromarray(_two_colors())), 6, 10)
 
 
 def test_float_array_says_how_to_convert() -> None:
@@ -466,6 +640,22 @@ def test_rotation_not_a_multiple_of_90(pixels: np.ndarray, rotation: object) -> 
     with pytest.raises(InputError, match="multiple of 90") as caught:
         crop_and_rotate(pixels, rotation=rotation)  # type: ignore[arg-type]
     assert repr(rotation) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "rotation",
+    [1e300, -1e300, 90 * 2.0**1000, 90 * 10**30, 360_090, -360_090, float("inf"), float("nan")],
+)
+def test_absurd_rotation_is_refused(pixels: np.ndarray, rotation: float) -> None:
+    with pytest.raises(InputError, match="multiple of 90 degrees between -360000 and 360000"):
+        crop_and_rotate(pixels, rotation=rotation)
+
+
+def test_large_rotation_within_range_is_accepted(pixels: np.ndarray) -> None:
+    np.testing.assert_array_equal(crop_and_rotate(pixels, rotation=360_000), pixels)
+    np.testing.assert_array_equal(
+        crop_and_rotate(pixels, rotation=-359_910.0), np.rot90(pixels, -1)
+    )
 
 
 def test_whole_float_rotation_is_accepted(pixels: np.ndarray) -> None:

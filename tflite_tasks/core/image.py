@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import numbers
 import os
+import stat
 from pathlib import Path
 
 import cv2
@@ -29,25 +30,51 @@ _ACCEPTED_TYPES = (
 _ACCEPTED_SHAPES = "HxW (grayscale), HxWx1, HxWx3 (RGB), HxWx4 (RGBA) or 1xHxWxC"
 _FORMATS = "JPEG, PNG, BMP, WebP, TIFF, GIF and the other formats OpenCV or Pillow can decode"
 
+MAX_IMAGE_PIXELS = 2 * (1024 * 1024 * 1024 // 4 // 3)  # 178956970
+"""The most pixels (width x height) an encoded image may have; larger ones are refused.
+
+A small file can claim a huge size (a decompression bomb: 400 KB of PNG decode to 1.2 GB),
+so the size in the file's header, read by Pillow, is checked before decoding. The value is
+twice Pillow's default ``PIL.Image.MAX_IMAGE_PIXELS``: the size at which Pillow itself refuses
+to open an image. It is read at each call, so it may be raised for trusted images. Pillow's
+own checks apply too, to the formats it identifies: it refuses more than twice
+``PIL.Image.MAX_IMAGE_PIXELS`` and warns (``DecompressionBombWarning``) above it. Arrays and
+PIL images passed to :func:`load_image` are already decoded and have no limit.
+"""
+
+_BOMB_ADVICE = (
+    "Refused as a possible decompression bomb; if the image is trusted, raise "
+    "tflite_tasks.core.image.MAX_IMAGE_PIXELS (and PIL.Image.MAX_IMAGE_PIXELS: Pillow refuses "
+    "twice that), or downscale it first"
+)
+
+_MAX_ROTATION = 360 * 1000
+"""The largest rotation accepted, in degrees either way."""
+
 
 def load_image(image: ImageLike) -> np.ndarray:
     """Returns ``image`` as an ``HxWx3`` ``uint8`` RGB C-contiguous array.
 
     Args:
         image: one of
-            * a path to an image file, decoded like encoded bytes;
+            * a path to a regular file, decoded like encoded bytes;
             * encoded file bytes: the EXIF orientation is applied, 16-bit images are scaled
-              to 8 bits, grayscale is replicated to 3 channels and alpha is dropped;
+              to 8 bits, grayscale is replicated to 3 channels and alpha is dropped. Images of
+              more than :data:`MAX_IMAGE_PIXELS` pixels are refused before decoding;
             * a ``uint8`` array of shape ``HxW`` or ``HxWx1`` (grayscale, replicated),
               ``HxWx3`` (taken as RGB), ``HxWx4`` (RGBA, alpha dropped), or any of these
               with a leading batch dimension of 1. An ``HxWx3`` C-contiguous array is
               returned as is: not copied, and not modified;
-            * a PIL image of any mode; its EXIF orientation, if any, is applied.
+            * a PIL image of any 8-bit or 16-bit mode; its EXIF orientation, if any, is
+              applied. Modes ``F`` and ``I`` (32-bit float and integer) are refused, as
+              their range is unknown.
 
     Raises:
         InputFileNotFoundError: the path does not exist.
-        InputError: the path is a directory or unreadable, the bytes cannot be decoded, the
-            array has another dtype or shape, or ``image`` is of another type.
+        InputError: the path is a directory, a FIFO, a device or unreadable, the bytes
+            cannot be decoded or claim more than :data:`MAX_IMAGE_PIXELS` pixels, the array
+            has another dtype or shape, the PIL image has a 32-bit mode, or ``image`` is of
+            another type.
     """
     if isinstance(image, np.ndarray):
         return _from_array(image)
@@ -74,8 +101,9 @@ def crop_and_rotate(
         rgb: an ``HxWxC`` image, as returned by :func:`load_image`.
         roi: the region ``(x, y, width, height)`` in pixels of ``rgb`` (whole numbers), or a
             :class:`BoundingBox`; it must lie inside the image. ``None`` means the whole image.
-        rotation: degrees clockwise, a multiple of 90 (negative allowed: -90 is 270), applied
-            to the region, like MediaPipe's ``ImageProcessingOptions.rotation_degrees``.
+        rotation: degrees clockwise, a multiple of 90 (negative allowed: -90 is 270) between
+            -360000 and 360000, applied to the region, like MediaPipe's
+            ``ImageProcessingOptions.rotation_degrees``.
 
     Returns:
         A possibly non-contiguous view of ``rgb``; its height and width are swapped for
@@ -83,7 +111,7 @@ def crop_and_rotate(
 
     Raises:
         InputError: the region is not 4 whole numbers, is empty or lies outside the image, or
-            the rotation is not a multiple of 90.
+            the rotation is not a multiple of 90 in that range.
     """
     if roi is not None:
         x, y, w, h = _roi_values(roi)
@@ -103,17 +131,34 @@ def crop_and_rotate(
 
 
 def clockwise_turn(rotation: float) -> int:
-    """Returns ``rotation`` (degrees clockwise, a multiple of 90) as 0, 90, 180 or 270."""
-    if not _is_whole(rotation) or rotation % 90:
-        raise InputError(f"rotation must be a multiple of 90 degrees, got {rotation!r}")
+    """Returns ``rotation`` (degrees clockwise, a multiple of 90) as 0, 90, 180 or 270.
+
+    ``rotation`` must lie between -360000 and 360000: a larger value is a mistake (an
+    uninitialised or overflowed number), not a rotation.
+    """
+    if not _is_whole(rotation) or abs(rotation) > _MAX_ROTATION or rotation % 90:
+        raise InputError(
+            f"rotation must be a multiple of 90 degrees between -{_MAX_ROTATION} and "
+            f"{_MAX_ROTATION}, got {rotation!r}"
+        )
     return int(rotation) % 360
 
 
 def _from_path(path: str) -> np.ndarray:
-    """Reads and decodes the file at ``path``."""
+    """Reads and decodes the regular file at ``path``."""
     if not path:
         raise InputError("the image path is an empty string")
     try:
+        # Only a regular file has an end: reading a FIFO waits for a writer, a device such as
+        # /dev/zero never ends. Checked before opening, which can block or act on a device.
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"image path {path!r} is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise InputError(
+                f"image path {path!r} is not a regular file (a FIFO, socket or device); "
+                f"pass the path of an image file, or its bytes"
+            )
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise InputFileNotFoundError(f"image file {path!r} does not exist") from exc
@@ -133,6 +178,7 @@ def _decode(data: bytes | bytearray | memoryview, path: str | None = None) -> np
         raise InputError(f"{name} is empty (0 bytes): there is no image to decode")
     if path is None:
         name = f"<{view.nbytes} bytes starting {view[:16].tobytes()!r}>"
+    _check_pixels(data if isinstance(data, bytes) else view, name)  # bytes: no copy
     try:
         bgr = cv2.imdecode(np.frombuffer(view, np.uint8), cv2.IMREAD_COLOR)
     except cv2.error:
@@ -148,13 +194,45 @@ def _decode(data: bytes | bytearray | memoryview, path: str | None = None) -> np
         raise InputError(f"cannot decode {name}: {exc}") from exc
 
 
+def _check_pixels(data: bytes | memoryview, name: str) -> None:
+    """Refuses an encoded image of more than :data:`MAX_IMAGE_PIXELS` pixels, undecoded.
+
+    Pillow reads the size from the header alone (about 20 us for a JPEG). Images it cannot
+    identify are left to OpenCV, which refuses more than 2**30 pixels.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as header:
+            width, height = header.size
+    except Image.DecompressionBombError as exc:  # over 2 * PIL.Image.MAX_IMAGE_PIXELS
+        raise InputError(f"{name} is too large: {exc} {_BOMB_ADVICE}") from exc
+    except Exception:  # unidentified or malformed: the decoders below decide, as before
+        return
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InputError(
+            f"{name} is too large: {width}x{height} = {width * height} pixels, more than "
+            f"MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS}. {_BOMB_ADVICE}"
+        )
+
+
 def _from_pil(image: Image.Image, name: str) -> np.ndarray:
-    """Converts a PIL image of any mode to RGB after applying its EXIF orientation."""
+    """Converts a PIL image of an 8 or 16-bit mode to RGB after applying its EXIF orientation."""
+    if image.mode == "F":
+        raise InputError(
+            f"{name} has mode 'F' (32-bit float values), whose range is unknown; convert it to "
+            f"8 bits first, e.g. for floats in [0, 1]: "
+            f"Image.fromarray((np.asarray(im) * 255).clip(0, 255).astype(np.uint8))"
+        )
+    if image.mode == "I" or image.mode.startswith("I;32"):
+        raise InputError(
+            f"{name} has mode {image.mode!r} (32-bit integer values), whose range is unknown; "
+            f"convert it to 8 bits first, e.g. for 16-bit values in [0, 65535]: "
+            f"Image.fromarray((np.asarray(im) >> 8).astype(np.uint8))"
+        )
     try:
         image = ImageOps.exif_transpose(image)
         if image.mode.startswith("I;16"):  # 16-bit grayscale: keep the 8 high bits
             gray = (np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8)
-            return np.repeat(gray[:, :, None], 3, axis=2)
+            return cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
         if "transparency" in image.info:  # avoids Pillow's palette-transparency warning
             image = image.convert("RGBA")
         return np.asarray(image.convert("RGB"))
@@ -173,10 +251,14 @@ def _from_array(array: np.ndarray) -> np.ndarray:
         array = array[:, :, None]
     if array.ndim != 3 or array.shape[2] not in (1, 3, 4) or array.size == 0:
         raise InputError(f"image array has shape {shape}; accepted: {_ACCEPTED_SHAPES}")
+    # OpenCV converts 3 (gray) to 8 (RGBA) times faster than np.repeat or slicing; it copies
+    # first the arrays whose layout it cannot read as they are (strided, flipped, transposed).
     if array.shape[2] == 1:
-        return np.repeat(array, 3, axis=2)
+        return cv2.cvtColor(array[:, :, 0], cv2.COLOR_GRAY2RGB)
     if array.shape[2] == 4:
-        array = array[:, :, :3]
+        if array.strides[1:] == (4, 1):  # packed pixels, rows of any stride: read as they are
+            return cv2.cvtColor(array, cv2.COLOR_RGBA2RGB)
+        return np.ascontiguousarray(array[:, :, :3])  # faster than OpenCV's copy, then convert
     return np.ascontiguousarray(array)  # the array itself when already contiguous
 
 
