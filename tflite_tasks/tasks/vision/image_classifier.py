@@ -15,9 +15,10 @@ without metadata.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -80,12 +81,11 @@ class ImageClassifier(BaseTask[ImageClassifierOptions]):
         """Decodes ``image`` (path, bytes, array, PIL image) into an HxWx3 uint8 RGB array."""
         return load_image(image)
 
-    def _forward(
-        self, rgb: np.ndarray, roi: RegionOfInterest | None, rotation: int
-    ) -> list[np.ndarray]:
+    def _forward(self, write_input: Callable[[], None]) -> list[np.ndarray]:
+        """Writes the input, invokes and reads the heads' raw outputs, holding the lock."""
         engine = self.engine
         with engine.lock:
-            self._preprocessor.write(rgb, roi, rotation)
+            write_input()
             engine.invoke()
             return [engine.output(h.spec.position) for h in self._postprocessor.heads]
 
@@ -110,17 +110,12 @@ class ImageClassifier(BaseTask[ImageClassifierOptions]):
         Returns:
             One :class:`Classifications` per output head, best category first.
         """
-        return self.postprocess(self._forward(self.preprocess(image), roi, rotation))
+        rgb = self.preprocess(image)
+        return self.postprocess(
+            self._forward(lambda: self._preprocessor.write(rgb, roi, rotation)))
 
     def _prepare(self, image: ImageLike) -> np.ndarray:
         return self._preprocessor.prepare(self.preprocess(image))
-
-    def _forward_prepared(self, tensor: np.ndarray) -> list[np.ndarray]:
-        engine = self.engine
-        with engine.lock:
-            self._preprocessor.load(tensor)
-            engine.invoke()
-            return [engine.output(h.spec.position) for h in self._postprocessor.heads]
 
     def classify_batch(
         self, images: Iterable[ImageLike], max_workers: int | None = None
@@ -146,5 +141,5 @@ class ImageClassifier(BaseTask[ImageClassifierOptions]):
             raise OptionsError(f"max_workers must be a positive integer, not {max_workers!r}")
         workers = max_workers or default_num_threads()
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return [self.postprocess(self._forward_prepared(tensor))
+            return [self.postprocess(self._forward(partial(self._preprocessor.load, tensor)))
                     for tensor in prefetch(pool, self._prepare, images, ahead=2 * workers)]
