@@ -1,0 +1,47 @@
+"""Prints ImageClassifier's answers beside the reference Task Library's (0.4.4) for each case.
+
+    python benchmarks/conformance_image_classifier.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from tflite_tasks import ImageClassifier
+from tflite_tasks.cli.output import format_table
+
+DATA = Path(os.environ.get("TFLITE_TASKS_TEST_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "models"))
+
+
+def main() -> int:
+    reference_file = DATA / "reference_outputs" / "task_library_0.4.4.json"
+    if not reference_file.exists():
+        print(f"reference outputs not found under {DATA}", file=sys.stderr)
+        return 1
+    rows = []
+    for case_id, entry in json.loads(reference_file.read_text()).items():
+        case = entry["case"]
+        if case["task"] != "classify":
+            continue
+        options = dict(case["options"].get("classification", {}))
+        classifier = ImageClassifier.create_from_file(DATA / case["model"], num_threads=1,
+                                                      **options)
+        roi = tuple(case["options"]["roi"]) if "roi" in case["options"] else None
+        ours = classifier.classify(DATA / case["input"], roi=roi).classifications[0].categories
+        theirs = entry["result"][0]["categories"]
+        same = [c.category_name for c in ours] == [c["category_name"] for c in theirs]
+        worst = max(abs(a.score - b["score"]) for a, b in zip(ours, theirs, strict=False))
+        rows.append([case_id, f"{theirs[0]['category_name']} {theirs[0]['score']:.4f}",
+                     f"{ours[0].category_name} {ours[0].score:.4f}",
+                     "yes" if same else "no", f"{worst:.4f}"])
+    print(format_table(["case", "reference top-1", "tflite-tasks top-1", "same list",
+                        "max |score diff|"], rows, markdown=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
