@@ -18,7 +18,7 @@ from tflite_tasks.core.containers import Category, ClassificationResult, Classif
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import MetadataError, OptionsError
 from tflite_tasks.core.options import ClassificationOptions, LabelsLike, read_labels, split_lines
-from tflite_tasks.metadata import Metadata
+from tflite_tasks.metadata import Metadata, process_unit_options
 from tflite_tasks.metadata.schema import (
     AssociatedFileType,
     ScoreCalibrationOptions,
@@ -123,7 +123,7 @@ class ClassificationHead:
 
     @property
     def num_classes(self) -> int:
-        return int(np.prod(self.spec.shape[1:])) if len(self.spec.shape) > 1 else self.spec.shape[0]
+        return self.spec.shape[-1]  # outputs are [1, ..., 1, N] (checked in _check_output)
 
 
 def _labels_file(tensor_md: TensorMetadata, locale: str | None) -> str | None:
@@ -144,13 +144,6 @@ def _option_for_head(
     return read_labels(value)
 
 
-def _metadata_unit(tensor_md: TensorMetadata | None, kind: type) -> object | None:
-    for unit in (tensor_md.process_units or ()) if tensor_md is not None else ():
-        if isinstance(unit.options, kind):
-            return unit.options
-    return None
-
-
 _SCORE_DTYPES = (np.dtype(np.float32), np.dtype(np.uint8), np.dtype(np.int8))
 
 
@@ -165,9 +158,7 @@ def _check_output(spec: TensorSpec) -> None:
 
 
 def _check_metadata_outputs(metadata: Metadata, count: int) -> None:
-    model_md = metadata.model_metadata
-    subgraphs = model_md.subgraph_metadata if model_md is not None else None
-    outputs = subgraphs[0].output_tensor_metadata if subgraphs else None
+    outputs = metadata.tensors("output")
     if outputs is not None and len(outputs) != count:
         raise MetadataError(
             f"the metadata describes {len(outputs)} output tensors but the model has {count}"
@@ -204,7 +195,7 @@ def _build_head(
         locale = options.display_names_locale or None  # "" means the first label file
         if head.display_names is None and (file := _labels_file(tensor_md, locale)):
             head.display_names = split_lines(metadata.file_text(file))
-        threshold = _metadata_unit(tensor_md, ScoreThresholdingOptions)
+        threshold = process_unit_options(tensor_md, ScoreThresholdingOptions)
         if threshold is not None:
             head.metadata_threshold = float(threshold.global_score_threshold)
         head.calibration = _calibration(metadata, tensor_md, head)
@@ -223,7 +214,7 @@ def _build_head(
 def _calibration(
     metadata: Metadata, tensor_md: TensorMetadata, head: ClassificationHead
 ) -> ScoreCalibration | None:
-    options = _metadata_unit(tensor_md, ScoreCalibrationOptions)
+    options = process_unit_options(tensor_md, ScoreCalibrationOptions)
     if options is None:
         return None
     for f in tensor_md.associated_files or ():

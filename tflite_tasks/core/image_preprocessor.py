@@ -21,6 +21,7 @@ from tflite_tasks.core.engine import Engine
 from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.image import clockwise_turn, crop_and_rotate
 from tflite_tasks.core.options import ImageOptions
+from tflite_tasks.metadata import process_unit_options
 from tflite_tasks.metadata.schema import ColorSpaceType, NormalizationOptions, TensorMetadata
 
 _CV_DEPTH = {np.dtype(np.float32): cv2.CV_32F, np.dtype(np.int8): cv2.CV_8S}
@@ -35,15 +36,6 @@ def _channel_values(values: float | Sequence[float], name: str, channels: int) -
     if array.size != channels or not np.all(np.isfinite(array)):
         raise OptionsError(f"{name} needs 1 or {channels} finite values, got {values!r}")
     return array
-
-
-def _metadata_normalization(tensor_md: TensorMetadata | None) -> NormalizationOptions | None:
-    if tensor_md is None or not tensor_md.process_units:
-        return None
-    for unit in tensor_md.process_units:
-        if isinstance(unit.options, NormalizationOptions):
-            return unit.options
-    return None
 
 
 class ImagePreprocessor:
@@ -104,7 +96,7 @@ class ImagePreprocessor:
         """Returns per-channel (alpha, beta) with ``tensor = alpha * pixel + beta``."""
         if dtype == np.uint8:
             return None, None
-        md = _metadata_normalization(tensor_md)
+        md = process_unit_options(tensor_md, NormalizationOptions)
         mean, mean_name = options.normalization_mean, "normalization_mean"
         std, std_name = options.normalization_std, "normalization_std"
         if mean is None and md is not None and md.mean:

@@ -4,7 +4,7 @@
 packed files, the reference JSON); :func:`populate` writes metadata and files into a model.
 """
 
-from .reader import Metadata, populate, read_metadata
+from .reader import Metadata, populate, process_unit_options, read_metadata
 from .schema import (
     AssociatedFile,
     AssociatedFileType,
@@ -63,5 +63,6 @@ __all__ = [
     "TensorMetadata",
     "ValueRange",
     "populate",
+    "process_unit_options",
     "read_metadata",
 ]

@@ -12,6 +12,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
+from typing import TypeVar
 
 import flatbuffers
 import numpy as np
@@ -37,6 +38,8 @@ _ZIP_ERRORS = (
     RuntimeError,
     OverflowError,
 )
+OptionsT = TypeVar("OptionsT")
+
 _MAX_INFLATION = 64  # a packed file may be at most this many times the model size
 _CHUNK = 1 << 16
 
@@ -156,10 +159,14 @@ class Metadata:
             return "model"
         return None
 
-    def _tensor(self, side: str, index: int) -> TensorMetadata | None:
+    def tensors(self, side: str) -> list[TensorMetadata] | None:
+        """The ``"input"`` or ``"output"`` tensor metadata of subgraph 0 (None if absent)."""
         md = self.model_metadata
         subgraphs = (md.subgraph_metadata if md else None) or []
-        tensors = getattr(subgraphs[0], f"{side}_tensor_metadata", None) if subgraphs else None
+        return getattr(subgraphs[0], f"{side}_tensor_metadata", None) if subgraphs else None
+
+    def _tensor(self, side: str, index: int) -> TensorMetadata | None:
+        tensors = self.tensors(side)
         return tensors[index] if tensors and 0 <= index < len(tensors) else None
 
     def input_tensor(self, index: int) -> TensorMetadata | None:
@@ -169,6 +176,15 @@ class Metadata:
     def output_tensor(self, index: int) -> TensorMetadata | None:
         """The metadata of output tensor ``index`` of subgraph 0, if described."""
         return self._tensor("output", index)
+
+
+def process_unit_options(tensor: TensorMetadata | None, kind: type[OptionsT]) -> OptionsT | None:
+    """The options of ``tensor``'s first process unit of type ``kind`` (e.g.
+    NormalizationOptions), or None."""
+    for unit in (tensor.process_units or ()) if tensor is not None else ():
+        if isinstance(unit.options, kind):
+            return unit.options
+    return None
 
 
 def read_metadata(model: ModelSource) -> Metadata:
