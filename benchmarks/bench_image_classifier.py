@@ -11,7 +11,6 @@ against ``classify`` in a loop.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -20,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
+from shared_data import DATA
 
 from tflite_tasks import ImageClassifier, load_image
 from tflite_tasks.cli.output import format_table
 
-DATA = Path(os.environ.get("TFLITE_TASKS_TEST_DATA",
-                           Path(__file__).resolve().parents[2] / "shared" / "models"))
 MODELS = ("vision/mobilenet_v1_0.25_224_1_metadata_1.tflite",
           "vision/mobilenet_v1_0.25_224_quant.tflite", "vision/efficientnet_lite0.tflite")
 

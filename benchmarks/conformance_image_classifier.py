@@ -6,15 +6,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
+
+from shared_data import DATA
 
 from tflite_tasks import ImageClassifier
 from tflite_tasks.cli.output import format_table
-
-DATA = Path(os.environ.get("TFLITE_TASKS_TEST_DATA",
-                           Path(__file__).resolve().parents[2] / "shared" / "models"))
 
 
 def main() -> int:
