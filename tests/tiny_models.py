@@ -68,6 +68,43 @@ def constant_scores_model(
     return g.build([x], outputs)
 
 
+def constant_outputs_model(
+    outputs: Sequence[np.ndarray],
+    names: Sequence[str] | None = None,
+    input_shape: Sequence[int] = (1, 4, 4, 3),
+    input_dtype: type = np.float32,
+) -> bytes:
+    """Image ``input_shape`` -> outputs equal to ``outputs`` (any image), each of its own shape
+    and dtype (float32, or int32/int64/uint8 by a final CAST; quantized uint8 is not built)."""
+    g = GraphBuilder()
+    image = g.input("image", tuple(input_shape), input_dtype)
+    x = image
+    if input_dtype != np.float32:
+        x = g.add_op("CAST", [image], tuple(input_shape), np.float32)
+    axes = g.constant("axes", np.array([1, 2], np.int32))
+    pooled = g.add_op("MEAN", [x, axes], (1, input_shape[-1]), np.float32,
+                      ("ReducerOptions", {"keepDims": False}))
+    tensors = []
+    for i, value in enumerate(outputs):
+        value = np.asarray(value)
+        name = names[i] if names is not None else f"output_{i}"
+        flat = value.astype(np.float32).reshape(-1)
+        weights = g.constant(f"zero_weights_{i}", np.zeros((flat.size, input_shape[-1]),
+                                                            np.float32))
+        bias = g.constant(f"values_{i}", flat)
+        out = g.add_op("FULLY_CONNECTED", [pooled, weights, bias], (1, flat.size), np.float32,
+                       name=f"{name}_flat" if value.shape != (1, flat.size) or
+                       value.dtype != np.float32 else name)
+        if value.shape != (1, flat.size):
+            shape = g.constant(f"shape_{i}", np.array(value.shape, np.int32))
+            out = g.add_op("RESHAPE", [out, shape], value.shape, np.float32,
+                           name=name if value.dtype == np.float32 else f"{name}_float")
+        if value.dtype != np.float32:
+            out = g.add_op("CAST", [out], value.shape, value.dtype, name=name)
+        tensors.append(out)
+    return g.build([image], tensors)
+
+
 def with_classifier_metadata(
     model: bytes,
     *,

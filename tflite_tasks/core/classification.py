@@ -126,12 +126,32 @@ class ClassificationHead:
         return self.spec.shape[-1]  # outputs are [1, ..., 1, N] (checked in _check_output)
 
 
-def _labels_file(tensor_md: TensorMetadata, locale: str | None) -> str | None:
+def _labels_file(
+    tensor_md: TensorMetadata, locale: str | None, file_type: AssociatedFileType
+) -> str | None:
     for f in tensor_md.associated_files or ():
-        is_labels = f.type == AssociatedFileType.TENSOR_AXIS_LABELS
-        if is_labels and (locale is None or f.locale == locale):
+        if f.type == file_type and (locale is None or f.locale == locale):
             return f.name
     return None
+
+
+def metadata_labels(
+    metadata: Metadata,
+    tensor_md: TensorMetadata | None,
+    locale: str,
+    file_type: AssociatedFileType = AssociatedFileType.TENSOR_AXIS_LABELS,
+) -> tuple[list[str] | None, list[str] | None]:
+    """Returns (labels, display names) from a tensor's label files of ``file_type``.
+
+    Labels come from the first such file, display names from the one whose locale is
+    ``locale`` (``""`` means the first file, as in the reference); ``None`` where absent.
+    """
+    if tensor_md is None:
+        return None, None
+    labels_name = _labels_file(tensor_md, None, file_type)
+    names_name = _labels_file(tensor_md, locale or None, file_type)
+    return (split_lines(metadata.file_text(labels_name)) if labels_name else None,
+            split_lines(metadata.file_text(names_name)) if names_name else None)
 
 
 def _option_for_head(
@@ -190,15 +210,13 @@ def _build_head(
     head = ClassificationHead(spec, name, _option_for_head(options.labels, position),
                               _option_for_head(options.display_names, position), None, None)
     if tensor_md is not None:
-        if head.labels is None and (file := _labels_file(tensor_md, None)):
-            head.labels = split_lines(metadata.file_text(file))
-        locale = options.display_names_locale or None  # "" means the first label file
-        if head.display_names is None and (file := _labels_file(tensor_md, locale)):
-            head.display_names = split_lines(metadata.file_text(file))
-        threshold = process_unit_options(tensor_md, ScoreThresholdingOptions)
-        if threshold is not None:
-            head.metadata_threshold = float(threshold.global_score_threshold)
-        head.calibration = _calibration(metadata, tensor_md, head)
+        labels, display_names = metadata_labels(metadata, tensor_md,
+                                                options.display_names_locale)
+        head.labels = head.labels if head.labels is not None else labels
+        head.display_names = (head.display_names if head.display_names is not None
+                              else display_names)
+        head.metadata_threshold = metadata_threshold(tensor_md)
+        head.calibration = metadata_calibration(metadata, tensor_md, head.num_classes, name)
     calibration = options.score_calibration
     if isinstance(calibration, Mapping):
         calibration = calibration.get(position)
@@ -211,23 +229,33 @@ def _build_head(
     return head
 
 
-def _calibration(
-    metadata: Metadata, tensor_md: TensorMetadata, head: ClassificationHead
+def metadata_threshold(tensor_md: TensorMetadata | None) -> float | None:
+    """The tensor's ScoreThresholdingOptions.global_score_threshold, if any."""
+    threshold = process_unit_options(tensor_md, ScoreThresholdingOptions)
+    return float(threshold.global_score_threshold) if threshold is not None else None
+
+
+def metadata_calibration(
+    metadata: Metadata, tensor_md: TensorMetadata | None, num_classes: int, name: str
 ) -> ScoreCalibration | None:
+    """The tensor's score calibration (ScoreCalibrationOptions + its parameter file), if any.
+
+    ``name`` names the tensor in errors.
+    """
     options = process_unit_options(tensor_md, ScoreCalibrationOptions)
-    if options is None:
+    if options is None or tensor_md is None:
         return None
     for f in tensor_md.associated_files or ():
         if f.type == AssociatedFileType.TENSOR_AXIS_SCORE_CALIBRATION:
             try:
                 transformation = ScoreTransformationType(options.score_transformation)
             except ValueError:
-                raise MetadataError(f"output '{head.name}' has an unknown score transformation "
+                raise MetadataError(f"output '{name}' has an unknown score transformation "
                                     f"{options.score_transformation!r}") from None
-            return ScoreCalibration.from_text(metadata.file_text(f.name), head.num_classes,
+            return ScoreCalibration.from_text(metadata.file_text(f.name), num_classes,
                                               transformation, options.default_score)
     raise MetadataError(
-        f"output '{head.name}' has ScoreCalibrationOptions but no "
+        f"output '{name}' has ScoreCalibrationOptions but no "
         "TENSOR_AXIS_SCORE_CALIBRATION file"
     )
 

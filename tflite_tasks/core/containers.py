@@ -11,15 +11,21 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+NOT_IN_DICT = {"to_dict": False}
+"""Field metadata of result fields that ``to_dict()`` leaves out (such as the input image)."""
+
 
 def _plain(value: Any) -> Any:
-    """Converts dataclasses, lists and numpy scalars to JSON-ready Python values."""
+    """Converts dataclasses, lists and numpy values to JSON-ready Python values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.metadata.get("to_dict", True)}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return value.item()
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array or scalar
+        return value.tolist()
     return value
 
 
@@ -85,3 +91,26 @@ class ClassificationResult(_ToDict):
             title = html.escape(head.head_name or f"head {head.head_index}")
             parts.append(f"<b>{title}</b><table>{''.join(rows)}</table>")
         return "".join(parts) or "<i>no classifications</i>"
+
+
+@dataclass
+class Embedding(_ToDict):
+    """The feature vector of one output tensor.
+
+    Attributes:
+        embedding: the vector, float32 ``(D,)``; int8 ``(D,)`` when quantized
+            (``round(v * 128)`` clamped to [-128, 127], after L2 normalization if asked).
+        head_index: the output tensor's position.
+        head_name: the output's metadata name, else its tensor name.
+    """
+
+    embedding: np.ndarray
+    head_index: int = 0
+    head_name: str = ""
+
+
+@dataclass
+class EmbeddingResult(_ToDict):
+    """One :class:`Embedding` per output tensor of the model."""
+
+    embeddings: list[Embedding] = field(default_factory=list)

@@ -23,6 +23,9 @@ from tflite_tasks.core.errors import InputError, InputFileNotFoundError
 ImageLike = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray | Image.Image
 """What :func:`load_image` accepts: a file path, encoded file bytes, an array or a PIL image."""
 
+RegionOfInterest = BoundingBox | tuple[int, int, int, int]
+"""A region ``(x, y, width, height)`` in pixels, or a :class:`BoundingBox`."""
+
 _ACCEPTED_TYPES = (
     "a file path (str or os.PathLike), encoded image bytes (bytes, bytearray, memoryview), "
     "a uint8 numpy array or a PIL.Image.Image"
@@ -92,7 +95,7 @@ def load_image(image: ImageLike) -> np.ndarray:
 
 def crop_and_rotate(
     rgb: np.ndarray,
-    roi: BoundingBox | tuple[float, float, float, float] | None = None,
+    roi: RegionOfInterest | None = None,
     rotation: int = 0,
 ) -> np.ndarray:
     """Returns the region of interest of ``rgb``, rotated clockwise, as a view (no copy).
@@ -114,20 +117,29 @@ def crop_and_rotate(
             the rotation is not a multiple of 90 in that range.
     """
     if roi is not None:
-        x, y, w, h = _roi_values(roi)
-        height, width = rgb.shape[:2]
-        if w <= 0 or h <= 0:
-            raise InputError(
-                f"region of interest (x, y, w, h) = {(x, y, w, h)} must have a positive "
-                f"width and height"
-            )
-        if x < 0 or y < 0 or x + w > width or y + h > height:
-            raise InputError(
-                f"region of interest (x, y, w, h) = {(x, y, w, h)} is outside the "
-                f"{width}x{height} image"
-            )
+        x, y, w, h = region_values(roi, rgb.shape[1], rgb.shape[0])
         rgb = rgb[y : y + h, x : x + w]
     return np.rot90(rgb, k=-clockwise_turn(rotation) // 90)  # np.rot90 turns counterclockwise
+
+
+def region_values(roi: RegionOfInterest, width: int, height: int) -> tuple[int, int, int, int]:
+    """Returns ``roi`` as ints ``(x, y, w, h)`` after checking it lies in a width x height image.
+
+    Raises:
+        InputError: not 4 whole numbers, empty, or outside the image.
+    """
+    x, y, w, h = _roi_values(roi)
+    if w <= 0 or h <= 0:
+        raise InputError(
+            f"region of interest (x, y, w, h) = {(x, y, w, h)} must have a positive "
+            f"width and height"
+        )
+    if x < 0 or y < 0 or x + w > width or y + h > height:
+        raise InputError(
+            f"region of interest (x, y, w, h) = {(x, y, w, h)} is outside the "
+            f"{width}x{height} image"
+        )
+    return x, y, w, h
 
 
 def clockwise_turn(rotation: float) -> int:
@@ -273,7 +285,7 @@ def _hint(array: np.ndarray) -> str:
     return "for values in [0, 255] use x.astype(np.uint8)"
 
 
-def _roi_values(roi: BoundingBox | tuple[float, float, float, float]) -> tuple[int, ...]:
+def _roi_values(roi: RegionOfInterest) -> tuple[int, ...]:
     """Returns the region of interest as the ints ``(x, y, width, height)``."""
     if isinstance(roi, BoundingBox):
         roi = (roi.origin_x, roi.origin_y, roi.width, roi.height)

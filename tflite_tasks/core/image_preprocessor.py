@@ -19,7 +19,7 @@ import numpy as np
 
 from tflite_tasks.core.engine import Engine
 from tflite_tasks.core.errors import OptionsError
-from tflite_tasks.core.image import clockwise_turn, crop_and_rotate
+from tflite_tasks.core.image import RegionOfInterest, clockwise_turn, crop_and_rotate
 from tflite_tasks.core.options import ImageOptions
 from tflite_tasks.metadata import process_unit_options
 from tflite_tasks.metadata.schema import ColorSpaceType, NormalizationOptions, TensorMetadata
@@ -134,7 +134,9 @@ class ImagePreprocessor:
         height, width = region.shape[:2]
         return (height, width) if turns in (90, 270) else (width, height)
 
-    def write(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> None:
+    def write(
+        self, rgb: np.ndarray, roi: RegionOfInterest | None = None, rotation: int = 0
+    ) -> None:
         """Crops, resizes, rotates and converts ``rgb`` (HxWx3 uint8) into the input tensor.
 
         Call while holding ``engine.lock``.
@@ -149,7 +151,9 @@ class ImagePreprocessor:
             resized = self._resized = np.empty((height, width, self.channels), np.uint8)
         self._fill(region, turns, self.engine.input_view(self.position)[0], resized)
 
-    def prepare(self, rgb: np.ndarray, roi: object = None, rotation: int = 0) -> np.ndarray:
+    def prepare(
+        self, rgb: np.ndarray, roi: RegionOfInterest | None = None, rotation: int = 0
+    ) -> np.ndarray:
         """Returns the input tensor (1, H, W, C) for ``rgb`` in a new array; thread-safe.
 
         Feed it with :meth:`load` while holding ``engine.lock``.

@@ -23,15 +23,13 @@ from functools import partial
 import numpy as np
 
 from tflite_tasks.core.classification import ClassificationPostprocessor, build_heads
-from tflite_tasks.core.containers import BoundingBox, ClassificationResult
+from tflite_tasks.core.containers import ClassificationResult
 from tflite_tasks.core.engine import default_num_threads
 from tflite_tasks.core.errors import OptionsError
-from tflite_tasks.core.image import ImageLike, load_image
+from tflite_tasks.core.image import ImageLike, RegionOfInterest, load_image
 from tflite_tasks.core.image_preprocessor import ImagePreprocessor
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions, is_int
 from tflite_tasks.core.task import BaseTask, prefetch
-
-RegionOfInterest = BoundingBox | tuple[int, int, int, int]
 
 
 @dataclass

@@ -1,0 +1,95 @@
+"""Results of the vision tasks that locate things in the image: detections and masks.
+
+Plain dataclasses with the Task Library's and MediaPipe's field names. Each keeps the
+caller's image (``image``, left out of ``to_dict()``) so that Jupyter shows it annotated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tflite_tasks.core.containers import NOT_IN_DICT, BoundingBox, Category, _ToDict
+
+
+def pascal_voc_palette(count: int) -> np.ndarray:
+    """Returns ``count`` RGB colours (count, 3) uint8: the Pascal VOC colour map, whose first
+    entries are (0, 0, 0), (128, 0, 0), (0, 128, 0), (128, 128, 0), ... (the reference Task
+    Library's ``colored_labels``); it repeats after 256 classes."""
+    index = np.arange(count) % 256
+    colors = np.zeros((count, 3), np.uint8)
+    for bit in range(8):
+        for channel in range(3):
+            colors[:, channel] |= (((index >> (3 * bit + channel)) & 1) << (7 - bit)).astype(
+                np.uint8)
+    return colors
+
+
+class _Picture:
+    """Shows a result drawn over its image in Jupyter (nothing when the image is unknown)."""
+
+    image: np.ndarray | None
+
+    def _repr_png_(self) -> bytes | None:
+        if self.image is None:
+            return None
+        from tflite_tasks.tasks.vision import drawing  # drawing imports this module
+
+        return drawing.encode_png(drawing.draw(self.image, self))
+
+
+@dataclass
+class Detection(_ToDict):
+    """One detected object: its box in pixels of the caller's image and its category.
+
+    ``categories`` holds one category for SSD models (as in the reference Task Library).
+    """
+
+    bounding_box: BoundingBox
+    categories: list[Category] = field(default_factory=list)
+
+
+@dataclass
+class DetectionResult(_ToDict, _Picture):
+    """The detections of one image, best score first.
+
+    Attributes:
+        detections: the objects found.
+        image: the caller's image (HxWx3 uint8 RGB) the boxes refer to; not in ``to_dict()``.
+    """
+
+    detections: list[Detection] = field(default_factory=list)
+    image: np.ndarray | None = field(default=None, repr=False, compare=False,
+                                     metadata=NOT_IN_DICT)
+
+
+@dataclass
+class ColoredLabel(_ToDict):
+    """A segmentation class: its colour for drawing masks and its names."""
+
+    color: tuple[int, int, int]
+    category_name: str = ""
+    display_name: str = ""
+
+
+@dataclass
+class SegmentationResult(_ToDict, _Picture):
+    """Masks of one image.
+
+    Attributes:
+        category_mask: the class of each pixel, (H, W) uint8 (uint16 above 256 classes); or
+            ``None`` when not asked for.
+        confidence_masks: the score of each class at each pixel, (C, H, W) float32, as the
+            model outputs them (no softmax); or ``None`` when not asked for.
+        colored_labels: per class, a colour and its label and display name.
+        image: the caller's image (HxWx3 uint8 RGB); not in ``to_dict()``.
+
+    H x W is the caller's image size, or the model's output size with ``mask_size="model"``.
+    """
+
+    category_mask: np.ndarray | None = None
+    confidence_masks: np.ndarray | None = None
+    colored_labels: list[ColoredLabel] = field(default_factory=list)
+    image: np.ndarray | None = field(default=None, repr=False, compare=False,
+                                     metadata=NOT_IN_DICT)
