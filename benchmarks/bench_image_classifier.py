@@ -13,58 +13,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-import numpy as np
-from ai_edge_litert.interpreter import Interpreter
 from shared_data import DATA
+from timing import OVERHEAD_HEADER, bare_invoke, compare, per_call_ms
 
 from tflite_tasks import ImageClassifier, load_image
 from tflite_tasks.cli.output import format_table
 
 MODELS = ("vision/mobilenet_v1_0.25_224_1_metadata_1.tflite",
           "vision/mobilenet_v1_0.25_224_quant.tflite", "vision/efficientnet_lite0.tflite")
-
-
-def per_call_ms(function: Callable[[], object], calls: int) -> float:
-    start = time.perf_counter()
-    for _ in range(calls):
-        function()
-    return (time.perf_counter() - start) / calls * 1e3
-
-
-def bare_invoke(model: Path, threads: int) -> Callable[[], object]:
-    interpreter = Interpreter(model_path=str(model), num_threads=threads)
-    interpreter.allocate_tensors()
-    inp = interpreter.get_input_details()[0]
-    out = interpreter.get_output_details()[0]["index"]
-    rng = np.random.default_rng(0)
-    if np.issubdtype(inp["dtype"], np.integer):
-        info = np.iinfo(inp["dtype"])
-        values = rng.integers(info.min, info.max, inp["shape"], endpoint=True).astype(inp["dtype"])
-    else:
-        values = rng.uniform(-1, 1, inp["shape"]).astype(inp["dtype"])
-
-    def run() -> object:
-        interpreter.set_tensor(inp["index"], values)
-        interpreter.invoke()
-        return interpreter.get_tensor(out)
-
-    return run
-
-
-def compare(rows: list[list[str]], name: str, bare: Callable[[], object],
-            ours: Callable[[], object], rounds: int, calls: int, threads: int) -> None:
-    for f in (bare, ours):  # warm up
-        per_call_ms(f, 20)
-    bare_ms, ours_ms = [], []
-    for _ in range(rounds):  # interleaved so drift hits both alike
-        bare_ms.append(per_call_ms(bare, calls))
-        ours_ms.append(per_call_ms(ours, calls))
-    b, o = statistics.median(bare_ms), statistics.median(ours_ms)
-    rows.append([name, str(threads), f"{b:.3f}", f"{o:.3f}", f"{o - b:+.3f}"])
 
 
 def main() -> int:
@@ -89,8 +46,7 @@ def main() -> int:
                     lambda c=classifier: c.classify(rgb), args.rounds, args.calls, args.threads)
     print(f"image: burger.jpg {rgb.shape[1]}x{rgb.shape[0]}, decoded once; medians of "
           f"{args.rounds} interleaved rounds x {args.calls} calls")
-    header = ["case", "threads", "bare invoke ms", "tflite-tasks ms", "overhead ms"]
-    print(format_table(header, rows, markdown=True))
+    print(format_table(OVERHEAD_HEADER, rows, markdown=True))
 
     files = [DATA / "vision" / n for n in ("burger.jpg", "sparrow.png", "fox.jpeg",
                                             "cats_and_dogs.jpg")] * 8
@@ -105,7 +61,6 @@ def main() -> int:
                                                  ["classify_batch", f"{batch:.3f}"]],
                        markdown=True))
     return 0
-
 
 
 if __name__ == "__main__":

@@ -1,0 +1,58 @@
+"""Timing shared by the benchmarks: a bare LiteRT invoke, and ours against it in one run.
+
+"bare" is ``set_tensor`` + ``invoke`` + ``get_tensor`` of every output on a prepared random
+input with the same thread count; the overhead is the difference of medians over
+interleaved rounds, so drift hits both alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+
+def per_call_ms(function: Callable[[], object], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        function()
+    return (time.perf_counter() - start) / calls * 1e3
+
+
+def bare_invoke(model: Path, threads: int) -> Callable[[], object]:
+    interpreter = Interpreter(model_path=str(model), num_threads=threads)
+    interpreter.allocate_tensors()
+    inp = interpreter.get_input_details()[0]
+    outputs = [detail["index"] for detail in interpreter.get_output_details()]
+    rng = np.random.default_rng(0)
+    if np.issubdtype(inp["dtype"], np.integer):
+        info = np.iinfo(inp["dtype"])
+        values = rng.integers(info.min, info.max, inp["shape"], endpoint=True).astype(inp["dtype"])
+    else:
+        values = rng.uniform(-1, 1, inp["shape"]).astype(inp["dtype"])
+
+    def run() -> object:
+        interpreter.set_tensor(inp["index"], values)
+        interpreter.invoke()
+        return [interpreter.get_tensor(index) for index in outputs]
+
+    return run
+
+
+OVERHEAD_HEADER = ["case", "threads", "bare invoke ms", "tflite-tasks ms", "overhead ms"]
+
+
+def compare(rows: list[list[str]], name: str, bare: Callable[[], object],
+            ours: Callable[[], object], rounds: int, calls: int, threads: int) -> None:
+    for f in (bare, ours):  # warm up
+        per_call_ms(f, 20)
+    bare_ms, ours_ms = [], []
+    for _ in range(rounds):  # interleaved so drift hits both alike
+        bare_ms.append(per_call_ms(bare, calls))
+        ours_ms.append(per_call_ms(ours, calls))
+    b, o = statistics.median(bare_ms), statistics.median(ours_ms)
+    rows.append([name, str(threads), f"{b:.3f}", f"{o:.3f}", f"{o - b:+.3f}"])
