@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from testdata import data_path, data_root
+from testdata import data_path, reference_case, reference_case_ids
 
 from tflite_tasks import ImageClassifier
 
 
-def _reference_cases() -> list[str]:
-    path = data_root() / "reference_cases.json"
-    if not path.exists():
-        return ["missing-reference-cases"]
-    return [c["id"] for c in json.loads(path.read_text()) if c["task"] == "classify"]
-
-
-def _case(case_id: str) -> tuple[dict, list[dict]]:
-    outputs = json.loads(data_path("reference_outputs/task_library_0.4.4.json").read_text())
-    entry = outputs[case_id]
-    return entry["case"], entry["result"]
-
-
-@pytest.mark.parametrize("case_id", _reference_cases())
+@pytest.mark.parametrize("case_id", reference_case_ids("classify"))
 def test_matches_reference_task_library(case_id: str) -> None:
-    case, reference = _case(case_id)
+    case, reference = reference_case(case_id)
     options = dict(case["options"].get("classification", {}))
     classifier = ImageClassifier.create_from_file(data_path(case["model"]), num_threads=1,
                                                   **options)

@@ -7,6 +7,7 @@ missing file fails the test instead.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -43,3 +44,24 @@ def data_path(relative: str) -> Path:
             pytest.fail(reason + "; TFLITE_TASKS_REQUIRE_TEST_DATA=1 makes this a failure")
         pytest.skip(reason)
     return path
+
+
+def reference_case_ids(task: str) -> list[str]:
+    """The ids of the reference Task Library cases of ``task`` ("classify", "detect", ...).
+
+    Without the data, one placeholder id whose test then skips (or fails in CI).
+    """
+    path = data_root() / "reference_cases.json"
+    if not path.exists():
+        return ["missing-reference-cases"]
+    return [c["id"] for c in json.loads(path.read_text()) if c["task"] == task]
+
+
+def reference_case(case_id: str) -> tuple[dict, object]:
+    """(case, reference result) of a reference case: model, input and options, and what the
+    reference Task Library 0.4.4 returned."""
+    outputs = json.loads(data_path("reference_outputs/task_library_0.4.4.json").read_text())
+    if case_id not in outputs:
+        pytest.fail(f"no reference output for case {case_id!r}")
+    entry = outputs[case_id]
+    return entry["case"], entry["result"]

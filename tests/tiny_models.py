@@ -137,6 +137,22 @@ def with_classifier_metadata(
                                          type=AssociatedFileType.TENSOR_AXIS_SCORE_CALIBRATION))
         units.append(ProcessUnit(options=ScoreCalibrationOptions(
             score_transformation=transformation, default_score=default)))
+    outputs = [
+        TensorMetadata(name=f"head{h}", content=Content(content_properties=FeatureProperties()),
+                       process_units=units or None, associated_files=associated or None)
+        for h in range(heads)
+    ]
+    return with_metadata(model, outputs, files, normalization)
+
+
+def with_metadata(
+    model: bytes,
+    outputs: Sequence[TensorMetadata],
+    files: dict[str, bytes] | None = None,
+    normalization: tuple[list[float], list[float]] | None = ([0.0], [1.0]),
+) -> bytes:
+    """Adds metadata to ``model``: an RGB image input (with ``normalization``), the given
+    output tensor metadata, and the associated ``files`` packed beside them."""
     image = TensorMetadata(
         name="image",
         content=Content(content_properties=ImageProperties(color_space=ColorSpaceType.RGB)),
@@ -144,11 +160,6 @@ def with_classifier_metadata(
                                                                 std=normalization[1]))]
         if normalization is not None else None,
     )
-    outputs = [
-        TensorMetadata(name=f"head{h}", content=Content(content_properties=FeatureProperties()),
-                       process_units=units or None, associated_files=associated or None)
-        for h in range(heads)
-    ]
     metadata = ModelMetadata(name="tiny", subgraph_metadata=[
-        SubGraphMetadata(input_tensor_metadata=[image], output_tensor_metadata=outputs)])
-    return populate(model, metadata, files)
+        SubGraphMetadata(input_tensor_metadata=[image], output_tensor_metadata=list(outputs))])
+    return populate(model, metadata, files or {})

@@ -24,7 +24,20 @@ from tflite_tasks.core.errors import (
 )
 from tflite_tasks.core.image import load_image
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
+from tflite_tasks.core.region import Region
+from tflite_tasks.tasks.vision.detection_decoders import DecoderOptions
 from tflite_tasks.tasks.vision.image_classifier import ImageClassifier, ImageClassifierOptions
+from tflite_tasks.tasks.vision.object_detector import (
+    DetectionOptions,
+    ObjectDetector,
+    ObjectDetectorOptions,
+)
+from tflite_tasks.tasks.vision.results import (
+    ColoredLabel,
+    Detection,
+    DetectionResult,
+    SegmentationResult,
+)
 
 __version__ = "0.1.0"
 
@@ -35,6 +48,11 @@ __all__ = [
     "ClassificationOptions",
     "ClassificationResult",
     "Classifications",
+    "ColoredLabel",
+    "DecoderOptions",
+    "Detection",
+    "DetectionOptions",
+    "DetectionResult",
     "Engine",
     "ImageClassifier",
     "ImageClassifierOptions",
@@ -44,8 +62,12 @@ __all__ = [
     "MetadataError",
     "ModelFileNotFoundError",
     "ModelLoadError",
+    "ObjectDetector",
+    "ObjectDetectorOptions",
     "OptionsError",
+    "Region",
     "ScoreCalibration",
+    "SegmentationResult",
     "TaskClosedError",
     "TensorSpec",
     "TfliteTasksError",

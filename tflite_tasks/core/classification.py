@@ -55,11 +55,13 @@ class ScoreCalibration:
     def from_text(
         cls,
         text: str,
-        num_classes: int,
+        num_classes: int | None,
         transformation: ScoreTransformationType | str = ScoreTransformationType.IDENTITY,
         default_score: float = 0.0,
     ) -> ScoreCalibration:
         """Parses the calibration file: one line per class, empty or 3-4 comma-separated values.
+
+        ``num_classes`` is the number of lines expected (``None``: any).
 
         ``transformation`` is IDENTITY, LOG or INVERSE_LOGISTIC (the enum or its name).
         """
@@ -71,6 +73,7 @@ class ScoreCalibration:
                     f"unknown score transformation {transformation!r}: use IDENTITY, LOG or "
                     "INVERSE_LOGISTIC") from None
         lines = split_lines(text)
+        num_classes = len(lines) if num_classes is None else num_classes
         if len(lines) != num_classes:
             raise MetadataError(
                 f"score calibration file has {len(lines)} lines for {num_classes} classes"
@@ -95,8 +98,18 @@ class ScoreCalibration:
         return cls(transformation, float(default_score), params[:, 0], params[:, 1],
                    params[:, 2], params[:, 3].astype(np.float32))
 
-    def apply(self, scores: np.ndarray) -> np.ndarray:
-        """Returns calibrated scores (float32) for raw ``scores`` of shape (N,)."""
+    def apply(self, scores: np.ndarray, classes: np.ndarray | None = None) -> np.ndarray:
+        """Returns calibrated scores (float32) for raw ``scores`` of shape (N,).
+
+        ``scores[i]`` belongs to class ``i``, or to class ``classes[i]`` when given (a
+        detector's scores); classes without parameters get ``default_score``.
+        """
+        scale, slope, offset, min_score = self.scale, self.slope, self.offset, self.min_score
+        if classes is not None:
+            known = (classes >= 0) & (classes < scale.size)
+            pick = np.where(known, classes, 0)
+            scale = np.where(known, scale[pick], np.nan)
+            slope, offset, min_score = slope[pick], offset[pick], min_score[pick]
         x = scores.astype(np.float64)
         if self.transformation == ScoreTransformationType.LOG:
             g = _clamped_log(x)
@@ -105,8 +118,8 @@ class ScoreCalibration:
         else:
             g = x
         with np.errstate(over="ignore", invalid="ignore"):
-            calibrated = self.scale / (1.0 + np.exp(-(self.slope * g + self.offset)))
-        use_default = np.isnan(self.scale) | (scores.astype(np.float32) < self.min_score)
+            calibrated = scale / (1.0 + np.exp(-(slope * g + offset)))
+        use_default = np.isnan(scale) | (scores.astype(np.float32) < min_score)
         return np.where(use_default, self.default_score, calibrated).astype(np.float32)
 
 
@@ -236,11 +249,12 @@ def metadata_threshold(tensor_md: TensorMetadata | None) -> float | None:
 
 
 def metadata_calibration(
-    metadata: Metadata, tensor_md: TensorMetadata | None, num_classes: int, name: str
+    metadata: Metadata, tensor_md: TensorMetadata | None, num_classes: int | None, name: str
 ) -> ScoreCalibration | None:
     """The tensor's score calibration (ScoreCalibrationOptions + its parameter file), if any.
 
-    ``name`` names the tensor in errors.
+    ``num_classes``: the lines the file must have (``None``: any); ``name`` names the tensor
+    in errors.
     """
     options = process_unit_options(tensor_md, ScoreCalibrationOptions)
     if options is None or tensor_md is None:
