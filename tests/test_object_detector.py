@@ -331,3 +331,12 @@ def test_pickle_and_to_dict():
         {"bounding_box": {"origin_x": 80, "origin_y": 0, "width": 80, "height": 40},
          "categories": [{"index": 0, "score": 0.75, "category_name": "cat",
                          "display_name": ""}]}]}
+
+
+def test_detect_batch_equals_detect_loop():
+    detector = ObjectDetector.create_from_buffer(ssd_model())
+    images = [IMAGE, np.zeros((40, 80, 3), np.uint8), np.full((80, 40, 3), 7, np.uint8)]
+    batch = detector.detect_batch(images, max_workers=2)
+    assert [r.detections for r in batch] == [detector.detect(i).detections for i in images]
+    with pytest.raises(OptionsError, match="detect_batch"):
+        detector.detect_batch(IMAGE)

@@ -10,7 +10,10 @@ from tflite_tasks.core.containers import (
     Category,
     ClassificationResult,
     Classifications,
+    Embedding,
+    EmbeddingResult,
 )
+from tflite_tasks.core.embedding import EmbeddingOptions, cosine_similarity
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import (
     InputError,
@@ -27,6 +30,7 @@ from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageO
 from tflite_tasks.core.region import Region
 from tflite_tasks.tasks.vision.detection_decoders import DecoderOptions
 from tflite_tasks.tasks.vision.image_classifier import ImageClassifier, ImageClassifierOptions
+from tflite_tasks.tasks.vision.image_embedder import ImageEmbedder, ImageEmbedderOptions
 from tflite_tasks.tasks.vision.object_detector import (
     DetectionOptions,
     ObjectDetector,
@@ -53,9 +57,14 @@ __all__ = [
     "Detection",
     "DetectionOptions",
     "DetectionResult",
+    "Embedding",
+    "EmbeddingOptions",
+    "EmbeddingResult",
     "Engine",
     "ImageClassifier",
     "ImageClassifierOptions",
+    "ImageEmbedder",
+    "ImageEmbedderOptions",
     "ImageOptions",
     "InputError",
     "InputFileNotFoundError",
@@ -72,5 +81,6 @@ __all__ = [
     "TensorSpec",
     "TfliteTasksError",
     "__version__",
+    "cosine_similarity",
     "load_image",
 ]

@@ -20,7 +20,7 @@ image, after undoing the region of interest and the rotation.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,14 +34,13 @@ from tflite_tasks.core.classification import (
 )
 from tflite_tasks.core.containers import Category
 from tflite_tasks.core.errors import OptionsError
-from tflite_tasks.core.image import ImageLike, RegionOfInterest, load_image
-from tflite_tasks.core.image_preprocessor import ImagePreprocessor
+from tflite_tasks.core.image import ImageLike, RegionOfInterest
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
 from tflite_tasks.core.region import Region
-from tflite_tasks.core.task import BaseTask
 from tflite_tasks.metadata import Metadata
 from tflite_tasks.metadata.schema import AssociatedFileType
 from tflite_tasks.tasks.vision.detection_decoders import Candidates, DecoderOptions, recognize
+from tflite_tasks.tasks.vision.image_task import ImageTask
 from tflite_tasks.tasks.vision.results import Detection, DetectionResult
 
 RAW_DEFAULT_THRESHOLD = 0.25
@@ -114,22 +113,16 @@ def _name_array(names: Sequence[str] | None, count: int) -> np.ndarray:
     return array
 
 
-class ObjectDetector(BaseTask[ObjectDetectorOptions]):
+class ObjectDetector(ImageTask[ObjectDetectorOptions]):
     """Detects objects with a TFLite object detection model (one image input)."""
 
     options_class = ObjectDetectorOptions
 
     def _setup(self) -> None:
         engine, options = self.engine, self._options
-        options.image_options.validate()
+        self._setup_image_input(options.image_options, "object detector")
         options.decoder_options.validate()
         det = options.detection_options = options.detection_options.resolved()
-        if len(engine.inputs) != 1:
-            raise OptionsError(
-                f"an object detector has one image input; this model has {len(engine.inputs)} "
-                f"({', '.join(s.name for s in engine.inputs)})"
-            )
-        self._preprocessor = ImagePreprocessor(engine, options.image_options)
         metadata = engine.metadata
         labels, display_names = _metadata_labels(metadata, len(engine.outputs),
                                                  det.display_names_locale)
@@ -140,6 +133,7 @@ class ObjectDetector(BaseTask[ObjectDetectorOptions]):
             raise OptionsError(f"{len(labels)} labels but {len(display_names)} display names")
         self.decoder = recognize(engine, options.decoder_options,
                                  len(labels) if labels is not None else None)
+        self._output_positions = self.decoder.positions
         score_md = metadata.output_tensor(self.decoder.score_position)
         self._calibration = det.score_calibration or metadata_calibration(
             metadata, score_md, len(labels) if labels is not None else None, "score")
@@ -186,18 +180,6 @@ class ObjectDetector(BaseTask[ObjectDetectorOptions]):
     def output_family(self) -> str:
         """The decoder used: "ssd", "ssd_anchors" or "yolo"."""
         return self.decoder.family
-
-    def preprocess(self, image: ImageLike) -> np.ndarray:
-        """Decodes ``image`` (path, bytes, array, PIL image) into an HxWx3 uint8 RGB array."""
-        return load_image(image)
-
-    def _forward(self, write_input: Callable[[], None]) -> list[np.ndarray]:
-        """Writes the input, invokes and reads the decoder's outputs, holding the lock."""
-        engine = self.engine
-        with engine.lock:
-            write_input()
-            engine.invoke()
-            return [engine.output(position) for position in self.decoder.positions]
 
     def postprocess(self, raw_outputs: Sequence[np.ndarray], region: Region,
                     image: np.ndarray | None = None) -> DetectionResult:
@@ -248,7 +230,20 @@ class ObjectDetector(BaseTask[ObjectDetectorOptions]):
             The detections, boxes in pixels of ``image``; in the model's order for "ssd"
             models (best first), by score for the others.
         """
-        rgb = self.preprocess(image)
-        region = Region.of(rgb, roi, rotation)
-        raw = self._forward(lambda: self._preprocessor.write(rgb, roi, rotation))
-        return self.postprocess(raw, region, rgb)
+        inference = self._infer(image, roi, rotation)
+        return self.postprocess(inference.outputs, inference.region, inference.image)
+
+    def detect_batch(self, images: Iterable[ImageLike],
+                     max_workers: int | None = None) -> list[DetectionResult]:
+        """Detects objects in many whole images: decoding and preprocessing run in worker
+        threads, overlapped with inference, a few images ahead.
+
+        Args:
+            images: any of the inputs ``detect`` takes.
+            max_workers: preprocessing threads (default: the CPUs available).
+
+        Returns:
+            One result per image, in order.
+        """
+        return [self.postprocess(inference.outputs, inference.region, inference.image)
+                for inference in self._infer_batch(images, max_workers, "detect_batch")]
