@@ -1,8 +1,8 @@
 """Timing shared by the benchmarks: a bare LiteRT invoke, and ours against it in one run.
 
 "bare" is ``set_tensor`` + ``invoke`` + ``get_tensor`` of every output on a prepared random
-input with the same thread count; the overhead is the difference of medians over
-interleaved rounds, so drift hits both alike.
+input with the same thread count. Rounds of the two alternate, so drift hits both alike; the
+overhead is the median over rounds of (ours - bare) in the same round.
 """
 
 from __future__ import annotations
@@ -55,4 +55,5 @@ def compare(rows: list[list[str]], name: str, bare: Callable[[], object],
         bare_ms.append(per_call_ms(bare, calls))
         ours_ms.append(per_call_ms(ours, calls))
     b, o = statistics.median(bare_ms), statistics.median(ours_ms)
-    rows.append([name, str(threads), f"{b:.3f}", f"{o:.3f}", f"{o - b:+.3f}"])
+    paired = statistics.median(x - y for x, y in zip(ours_ms, bare_ms, strict=True))
+    rows.append([name, str(threads), f"{b:.3f}", f"{o:.3f}", f"{paired:+.3f}"])

@@ -92,3 +92,91 @@ def test_json_has_no_nan_or_infinity() -> None:
 
     text = dump_json({"score": float("inf"), "values": [1.0, float("nan")]})
     assert json.loads(text) == {"score": None, "values": [1.0, None]}
+
+
+SSD = "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"
+
+
+def test_detect_json_and_annotated_picture(tmp_path, capsys) -> None:
+    image = data_path("vision/cats_and_dogs.jpg")
+    out = tmp_path / "annotated.png"
+    assert main(["detect", str(data_path(SSD)), str(image), "--max-results", "3", "--json",
+                 "--out", str(out), "--num-threads", "1"]) == 0
+    text = capsys.readouterr().out
+    records = json.loads(text[text.index("["):])
+    detections = records[0]["detections"]
+    assert [d["categories"][0]["category_name"] for d in detections] == ["cat"] * 3
+    assert set(detections[0]["bounding_box"]) == {"origin_x", "origin_y", "width", "height"}
+    import cv2
+
+    drawn = cv2.imread(str(out))
+    original = cv2.imread(str(image))
+    assert drawn.shape == original.shape and (drawn != original).any()
+
+
+def test_detect_several_images_into_a_folder_and_table(tmp_path, capsys) -> None:
+    images = [str(data_path("vision/cats_and_dogs.jpg")), str(data_path("vision/table.jpg"))]
+    assert main(["detect", str(data_path(SSD)), *images, "--score-threshold", "0.45",
+                 "--out", str(tmp_path / "drawn")]) == 0
+    out = capsys.readouterr().out
+    assert "cat" in out and "knife" in out
+    assert sorted(p.name for p in (tmp_path / "drawn").iterdir()) == [
+        "cats_and_dogs_detected.png", "table_detected.png"]
+
+
+def test_detect_rejects_a_classifier_with_a_clear_error(capsys) -> None:
+    model = data_path("vision/mobilenet_v1_0.25_224_quant.tflite")
+    assert main(["detect", str(model), str(data_path("vision/burger.jpg"))]) == 1
+    assert "detector" in capsys.readouterr().err
+
+
+def test_segment_mask_png_and_json(tmp_path, capsys) -> None:
+    import cv2
+
+    model = data_path("vision/deeplabv3.tflite")
+    image = data_path("vision/segmentation_input_rotation0.jpg")
+    out = tmp_path / "mask.png"
+    assert main(["segment", str(model), str(image), "--out", str(out), "--mask", "classes",
+                 "--model-size", "--json"]) == 0
+    text = capsys.readouterr().out
+    record = json.loads(text[text.index("["):])[0]
+    assert (record["height"], record["width"]) == (257, 257)
+    assert {c["index"] for c in record["classes"]} == {0, 13, 15}
+    assert abs(sum(c["share"] for c in record["classes"]) - 1) < 1e-9
+    mask = cv2.imread(str(out), cv2.IMREAD_GRAYSCALE)
+    golden = cv2.imread(str(data_path("vision/segmentation_golden_rotation0.png")),
+                        cv2.IMREAD_GRAYSCALE) // 10
+    assert (mask == golden).mean() >= 0.98
+
+
+def test_segment_colour_mask_at_image_size(tmp_path, capsys) -> None:
+    import cv2
+
+    image = data_path("vision/burger.jpg")
+    out = tmp_path / "mask.png"
+    assert main(["segment", str(data_path("vision/deeplabv3.tflite")), str(image),
+                 "--out", str(out)]) == 0
+    assert "dining table" in capsys.readouterr().out
+    assert cv2.imread(str(out)).shape == cv2.imread(str(image)).shape
+
+
+def test_embed_table_and_similarities(capsys) -> None:
+    model = data_path("vision/mobilenet_v1_0.25_224_1_metadata_1.tflite")
+    images = [str(data_path("vision/burger.jpg")), str(data_path("vision/burger-224.png")),
+              str(data_path("vision/fox.jpeg"))]
+    assert main(["embed", str(model), *images, "--l2-normalize"]) == 0
+    out = capsys.readouterr().out
+    assert "1001" in out and "cosine similarity" in out
+    row = next(line for line in out.splitlines() if line.startswith("burger.jpg ")
+               and "1.0000" in line)
+    itself, resized, fox = (float(v) for v in row.split()[1:])
+    assert itself == 1.0 and resized > 0.9 > fox
+
+
+def test_embed_json_quantized(capsys) -> None:
+    model = data_path("vision/mobilenet_v1_0.25_224_1_metadata_1.tflite")
+    assert main(["embed", str(model), str(data_path("vision/burger.jpg")), "--quantize",
+                 "--json"]) == 0
+    text = capsys.readouterr().out
+    vector = json.loads(text[text.index("["):])[0]["embeddings"][0]["embedding"]
+    assert len(vector) == 1001 and all(isinstance(v, int) and -128 <= v <= 127 for v in vector)

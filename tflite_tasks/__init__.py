@@ -31,6 +31,11 @@ from tflite_tasks.core.region import Region
 from tflite_tasks.tasks.vision.detection_decoders import DecoderOptions
 from tflite_tasks.tasks.vision.image_classifier import ImageClassifier, ImageClassifierOptions
 from tflite_tasks.tasks.vision.image_embedder import ImageEmbedder, ImageEmbedderOptions
+from tflite_tasks.tasks.vision.image_segmenter import (
+    ImageSegmenter,
+    ImageSegmenterOptions,
+    SegmentationOptions,
+)
 from tflite_tasks.tasks.vision.object_detector import (
     DetectionOptions,
     ObjectDetector,
@@ -66,6 +71,8 @@ __all__ = [
     "ImageEmbedder",
     "ImageEmbedderOptions",
     "ImageOptions",
+    "ImageSegmenter",
+    "ImageSegmenterOptions",
     "InputError",
     "InputFileNotFoundError",
     "MetadataError",
@@ -76,6 +83,7 @@ __all__ = [
     "OptionsError",
     "Region",
     "ScoreCalibration",
+    "SegmentationOptions",
     "SegmentationResult",
     "TaskClosedError",
     "TensorSpec",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tflite_tasks.cli.common import add_model_arguments, add_result_arguments, model_options
 from tflite_tasks.cli.output import dump_json, format_table
 from tflite_tasks.core.image import ImageLike
 from tflite_tasks.default_model import default_model
@@ -20,15 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="[MODEL] IMAGE",
                         help="a .tflite model (optional: the built-in dominant-colour classifier "
                              "otherwise), then image files; no image runs on demo images")
-    parser.add_argument("--max-results", type=int, default=3, help="categories per image (3)")
-    parser.add_argument("--score-threshold", type=float, default=None)
-    parser.add_argument("--num-threads", type=int, default=None)
-    parser.add_argument("--labels", default=None, help="label file for models without labels")
-    parser.add_argument("--mean", type=float, nargs="+", default=None,
-                        help="normalization mean for float models without metadata")
-    parser.add_argument("--std", type=float, nargs="+", default=None,
-                        help="normalization std for float models without metadata")
-    parser.add_argument("--locale", default="en", help="display names locale (en)")
+    add_result_arguments(parser, max_results=3)
+    add_model_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -57,11 +51,7 @@ def demo_images() -> dict[str, np.ndarray]:
 
 def run(args: argparse.Namespace) -> int:
     paths = list(args.paths)
-    options = {"max_results": args.max_results, "score_threshold": args.score_threshold,
-               "num_threads": args.num_threads, "display_names_locale": args.locale,
-               "labels": args.labels, "normalization_mean": args.mean,
-               "normalization_std": args.std}
-    options = {k: v for k, v in options.items() if v is not None}
+    options = model_options(args)
     if paths and _is_model(paths[0]):
         model_name = paths.pop(0)
         classifier = ImageClassifier.create_from_file(model_name, **options)

@@ -2,7 +2,8 @@
 
 from tflite_tasks.tasks.vision.image_classifier import ImageClassifier, ImageClassifierOptions
 from tflite_tasks.tasks.vision.image_embedder import ImageEmbedder, ImageEmbedderOptions
+from tflite_tasks.tasks.vision.image_segmenter import ImageSegmenter, ImageSegmenterOptions
 from tflite_tasks.tasks.vision.object_detector import ObjectDetector, ObjectDetectorOptions
 
 __all__ = ["ImageClassifier", "ImageClassifierOptions", "ImageEmbedder", "ImageEmbedderOptions",
-           "ObjectDetector", "ObjectDetectorOptions"]
+           "ImageSegmenter", "ImageSegmenterOptions", "ObjectDetector", "ObjectDetectorOptions"]

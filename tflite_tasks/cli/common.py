@@ -1,0 +1,69 @@
+"""Arguments and helpers shared by the task subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tflite_tasks.core.errors import InputError
+from tflite_tasks.tasks.vision.drawing import save_image
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, labels: bool = True) -> None:
+    """Threads and normalization (every vision task), labels and locale (if ``labels``)."""
+    parser.add_argument("--num-threads", type=int, default=None,
+                        help="inference threads (default: every CPU available)")
+    parser.add_argument("--mean", type=float, nargs="+", default=None,
+                        help="normalization mean for float models without metadata")
+    parser.add_argument("--std", type=float, nargs="+", default=None,
+                        help="normalization std for float models without metadata")
+    if labels:
+        parser.add_argument("--labels", default=None,
+                            help="label file (one per line) for models without labels")
+        parser.add_argument("--locale", default="en", help="display names locale (en)")
+
+
+def add_result_arguments(parser: argparse.ArgumentParser, max_results: int) -> None:
+    """How many results, above which score."""
+    parser.add_argument("--max-results", type=int, default=max_results,
+                        help=f"results per image ({max_results}; -1 for all)")
+    parser.add_argument("--score-threshold", type=float, default=None,
+                        help="drop results scoring below this (default: the model's metadata)")
+
+
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The task options given on the command line (those not given are left out)."""
+    options = {
+        "num_threads": args.num_threads, "normalization_mean": args.mean,
+        "normalization_std": args.std, "labels": getattr(args, "labels", None),
+        "display_names_locale": getattr(args, "locale", None),
+        "max_results": getattr(args, "max_results", None),
+        "score_threshold": getattr(args, "score_threshold", None),
+    }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def output_paths(out: str | None, images: Sequence[str], suffix: str) -> list[Path | None]:
+    """Where to save each image's picture: ``out`` itself for one image, else files named
+    ``<image stem><suffix>.png`` in the folder ``out`` (created)."""
+    if out is None:
+        return [None] * len(images)
+    if len(images) == 1 and Path(out).suffix:
+        return [Path(out)]
+    folder = Path(out)
+    if folder.suffix:
+        raise InputError(f"--out {out!r} names one file, but there are {len(images)} images: "
+                         "give a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    return [folder / f"{Path(image).stem}{suffix}.png" for image in images]
+
+
+def save(rgb: np.ndarray, path: Path | None) -> None:
+    """Saves ``rgb`` to ``path`` (nothing when ``path`` is None) and says so."""
+    if path is not None:
+        save_image(rgb, path)
+        print(f"saved {path}")
