@@ -10,12 +10,11 @@ against ``classify`` in a loop.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 
 from shared_data import DATA
-from timing import OVERHEAD_HEADER, bare_invoke, compare, per_call_ms
+from timing import bare_invoke, compare, parse_arguments, per_call_ms, print_overheads, shared_files
 
 from tflite_tasks import ImageClassifier, load_image
 from tflite_tasks.cli.output import format_table
@@ -25,15 +24,11 @@ MODELS = ("vision/mobilenet_v1_0.25_224_1_metadata_1.tflite",
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=200)
-    args = parser.parse_args()
-    burger = DATA / "vision" / "burger.jpg"
-    if not burger.exists():
-        print(f"test data not found under {DATA} (set TFLITE_TASKS_TEST_DATA)", file=sys.stderr)
+    args = parse_arguments(__doc__, calls=200)
+    found = shared_files("vision/burger.jpg", *MODELS)
+    if found is None:
         return 1
+    burger = found[0]
     rgb = load_image(burger)
     rows: list[list[str]] = []
     for relative in MODELS:
@@ -44,9 +39,7 @@ def main() -> int:
                                                           max_results=max_results)
             compare(rows, f"{model.name} classify (max_results={max_results})", bare,
                     lambda c=classifier: c.classify(rgb), args.rounds, args.calls, args.threads)
-    print(f"image: burger.jpg {rgb.shape[1]}x{rgb.shape[0]}, decoded once; medians of "
-          f"{args.rounds} interleaved rounds x {args.calls} calls")
-    print(format_table(OVERHEAD_HEADER, rows, markdown=True))
+    print_overheads(rows, args, f"image: burger.jpg {rgb.shape[1]}x{rgb.shape[0]}, decoded once")
 
     files = [DATA / "vision" / n for n in ("burger.jpg", "sparrow.png", "fox.jpeg",
                                             "cats_and_dogs.jpg")] * 8

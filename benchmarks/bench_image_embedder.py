@@ -10,14 +10,11 @@ difference of medians over interleaved rounds (see ``timing.py``). Each embeddin
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from shared_data import DATA
-from timing import OVERHEAD_HEADER, bare_invoke, compare
+from timing import bare_invoke, compare, parse_arguments, print_overheads, shared_files
 
 from tflite_tasks import load_image
-from tflite_tasks.cli.output import format_table
 from tflite_tasks.tasks.vision.image_embedder import ImageEmbedder
 
 MODEL = "vision/mobilenet_v1_0.25_224_1_metadata_1.tflite"
@@ -26,15 +23,11 @@ OPTIONS = ({}, {"l2_normalize": True}, {"quantize": True},
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=200)
-    args = parser.parse_args()
-    model, burger = DATA / MODEL, DATA / "vision" / "burger.jpg"
-    if not (model.exists() and burger.exists()):
-        print(f"test data not found under {DATA} (set TFLITE_TASKS_TEST_DATA)", file=sys.stderr)
+    args = parse_arguments(__doc__, calls=200)
+    found = shared_files(MODEL, "vision/burger.jpg")
+    if found is None:
         return 1
+    model, burger = found
     rgb = load_image(burger)
     bare = bare_invoke(model, args.threads)
     rows: list[list[str]] = []
@@ -43,9 +36,7 @@ def main() -> int:
         label = ", ".join(f"{k}=True" for k in options) or "no options"
         compare(rows, f"{model.name} embed ({label})", bare,
                 lambda e=embedder: e.embed(rgb), args.rounds, args.calls, args.threads)
-    print(f"image: burger.jpg {rgb.shape[1]}x{rgb.shape[0]}, decoded once; medians of "
-          f"{args.rounds} interleaved rounds x {args.calls} calls")
-    print(format_table(OVERHEAD_HEADER, rows, markdown=True))
+    print_overheads(rows, args, f"image: burger.jpg {rgb.shape[1]}x{rgb.shape[0]}, decoded once")
     return 0
 
 

@@ -10,14 +10,11 @@ interleaved rounds. Target: the category mask at image size within 3 ms of the b
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from shared_data import DATA
-from timing import OVERHEAD_HEADER, bare_invoke, compare
+from timing import bare_invoke, compare, parse_arguments, print_overheads, shared_files
 
 from tflite_tasks import load_image
-from tflite_tasks.cli.output import format_table
 from tflite_tasks.tasks.vision.image_segmenter import ImageSegmenter
 
 MODEL = "vision/deeplabv3.tflite"
@@ -30,15 +27,11 @@ CASES = {
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=50)
-    args = parser.parse_args()
-    burger, model = DATA / "vision" / "burger.jpg", DATA / MODEL
-    if not (burger.exists() and model.exists()):
-        print(f"test data not found under {DATA} (set TFLITE_TASKS_TEST_DATA)", file=sys.stderr)
+    args = parse_arguments(__doc__, calls=50)
+    found = shared_files("vision/burger.jpg", MODEL)
+    if found is None:
         return 1
+    burger, model = found
     rgb = load_image(burger)
     bare = bare_invoke(model, args.threads)
     rows: list[list[str]] = []
@@ -46,9 +39,7 @@ def main() -> int:
         segmenter = ImageSegmenter.create_from_file(model, num_threads=args.threads, **options)
         compare(rows, f"{model.name} {name}", bare, lambda s=segmenter: s.segment(rgb),
                 args.rounds, args.calls, args.threads)
-    print(f"image: burger.jpg {rgb.shape[1]}x{rgb.shape[0]}, decoded once; medians of "
-          f"{args.rounds} interleaved rounds x {args.calls} calls")
-    print(format_table(OVERHEAD_HEADER, rows, markdown=True))
+    print_overheads(rows, args, f"image: burger.jpg {rgb.shape[1]}x{rgb.shape[0]}, decoded once")
     return 0
 
 

@@ -9,13 +9,11 @@ the shared data has no raw-output detector.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 
 import numpy as np
-from shared_data import DATA
-from timing import OVERHEAD_HEADER, bare_invoke, compare, per_call_ms
+from timing import bare_invoke, compare, parse_arguments, per_call_ms, print_overheads, shared_files
 
 from tflite_tasks import ObjectDetector, load_image
 from tflite_tasks.cli.output import format_table
@@ -55,25 +53,19 @@ def decoder_rows(calls: int) -> list[list[str]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=200)
-    args = parser.parse_args()
-    model = DATA / SSD
-    if not model.exists():
-        print(f"test data not found under {DATA} (set TFLITE_TASKS_TEST_DATA)", file=sys.stderr)
+    args = parse_arguments(__doc__, calls=200)
+    found = shared_files(SSD, *(f"vision/{name}" for name in IMAGES))
+    if found is None:
         return 1
+    model, *images = found
     bare = bare_invoke(model, args.threads)
     rows: list[list[str]] = []
     detector = ObjectDetector.create_from_file(model, num_threads=args.threads)
-    for name in IMAGES:
-        rgb = load_image(DATA / "vision" / name)
-        compare(rows, f"{model.name} detect {name} {rgb.shape[1]}x{rgb.shape[0]}", bare,
+    for path in images:
+        rgb = load_image(path)
+        compare(rows, f"{model.name} detect {path.name} {rgb.shape[1]}x{rgb.shape[0]}", bare,
                 lambda r=rgb: detector.detect(r), args.rounds, args.calls, args.threads)
-    print(f"medians of {args.rounds} interleaved rounds x {args.calls} calls, images decoded "
-          "once")
-    print(format_table(OVERHEAD_HEADER, rows, markdown=True))
+    print_overheads(rows, args, "images decoded once")
     print("\nraw-output decoding alone (decode, scores, threshold 0.25, NMS), ms per call:")
     print(format_table(["decoder", "ms"], decoder_rows(max(args.calls // 10, 5)),
                        markdown=True))

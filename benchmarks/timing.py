@@ -7,13 +7,18 @@ overhead is the median over rounds of (ours - bare) in the same round.
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
+from shared_data import DATA
+
+from tflite_tasks.cli.output import format_table
 
 
 def per_call_ms(function: Callable[[], object], calls: int) -> float:
@@ -57,3 +62,27 @@ def compare(rows: list[list[str]], name: str, bare: Callable[[], object],
     b, o = statistics.median(bare_ms), statistics.median(ours_ms)
     paired = statistics.median(x - y for x, y in zip(ours_ms, bare_ms, strict=True))
     rows.append([name, str(threads), f"{b:.3f}", f"{o:.3f}", f"{paired:+.3f}"])
+
+
+def parse_arguments(doc: str, calls: int) -> argparse.Namespace:
+    """``--threads`` (1), ``--rounds`` (7) and ``--calls`` (``calls``) of a benchmark."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=calls)
+    return parser.parse_args()
+
+
+def shared_files(*relative: str) -> list[Path] | None:
+    """The shared data files, or None (with a message) when one is missing."""
+    paths = [DATA / r for r in relative]
+    if not all(p.exists() for p in paths):
+        print(f"test data not found under {DATA} (set TFLITE_TASKS_TEST_DATA)", file=sys.stderr)
+        return None
+    return paths
+
+
+def print_overheads(rows: list[list[str]], args: argparse.Namespace, inputs: str) -> None:
+    """Prints the overhead table of ``compare`` rows with how they were measured."""
+    print(f"{inputs}; medians of {args.rounds} interleaved rounds x {args.calls} calls")
+    print(format_table(OVERHEAD_HEADER, rows, markdown=True))
