@@ -1,13 +1,17 @@
-"""The samples run: the notebook (executed by a real kernel) and the classify_folder app."""
+"""The samples run: the notebooks (executed by a real kernel), the classify_folder and the
+annotate_video apps."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import nbformat
+import numpy as np
 from nbclient import NotebookClient
 from PIL import Image
 from testdata import data_path
@@ -15,7 +19,10 @@ from testdata import data_path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 NOTEBOOK = SAMPLES / "image_classification.ipynb"
+DETECTION_NOTEBOOK = SAMPLES / "detection_and_segmentation.ipynb"
 MOBILENET = "vision/mobilenet_v1_0.25_224_1_metadata_1.tflite"
+SSD = "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"
+DEEPLAB = "vision/deeplabv3.tflite"
 
 
 def _env(data_root: Path) -> dict[str, str]:
@@ -26,8 +33,8 @@ def _env(data_root: Path) -> dict[str, str]:
     return env
 
 
-def _run_notebook(data_root: Path) -> nbformat.NotebookNode:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+def _run_notebook(data_root: Path, path: Path = NOTEBOOK) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(SAMPLES)}})
     client.execute(env=_env(data_root))  # raises CellExecutionError if a cell fails
@@ -107,3 +114,149 @@ def test_classify_folder_with_a_real_model() -> None:
     out = _classify_folder(str(burger.parent), "--model", str(model), "--max-results", "1",
                            data_root=burger.parent.parent)
     assert _rows(out)["burger.jpg"].startswith("cheeseburger ")
+
+
+# -- detection_and_segmentation.ipynb ---------------------------------------------------------
+
+
+def _tagged(notebook: nbformat.NotebookNode, tag: str) -> nbformat.NotebookNode:
+    return next(c for c in notebook.cells if tag in c.metadata.get("tags", []))
+
+
+def _has_picture(cell: nbformat.NotebookNode) -> bool:
+    return any("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+def test_detection_notebook_is_committed_without_outputs() -> None:
+    notebook = nbformat.read(DETECTION_NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_detection_notebook_detects_segments_and_embeds() -> None:
+    cats = data_path("vision/cats_and_dogs.jpg")
+    for model in (SSD, DEEPLAB, MOBILENET):
+        data_path(model)
+    notebook = _run_notebook(cats.parent.parent, DETECTION_NOTEBOOK)
+    assert _has_picture(_tagged(notebook, "detect-picture"))  # the result's _repr_png_
+    table = _text(_tagged(notebook, "detect-table"))
+    assert "top: cat" in table and "dog" in table
+    options = dict(line.split(":", 1) for line in
+                   _text(_tagged(notebook, "detect-options")).splitlines() if ":" in line)
+    assert options["max_results=2"].count("(") == 2
+    assert "dog" in options["allowlist ['dog']"] and "cat" not in options["allowlist ['dog']"]
+    assert "cat" not in options["denylist ['cat']"]
+    roi = _tagged(notebook, "detect-roi")
+    assert _has_picture(roi)
+    # Every box found in the right half (x >= 600) is in pixels of the whole image.
+    assert all(int(x) >= 590 for x in _re_values(_text(roi), "origin_x"))
+    assert _has_picture(_tagged(notebook, "segment-picture"))
+    classes = _text(_tagged(notebook, "segment-classes"))
+    assert "person" in classes and "horse" in classes and "(257, 257)" in classes
+    confidence = _tagged(notebook, "confidence")
+    assert _has_picture(confidence) and "(21, 257, 257)" in _text(confidence)
+    sizes = _tagged(notebook, "mask-size")
+    assert "'model': (257, 257)" in _text(sizes) and "'image': (325, 480)" in _text(sizes)
+    assert _has_picture(sizes)
+    similarity = {line.split(":")[0]: float(line.split(":")[1]) for line in
+                  _text(_tagged(notebook, "embedding")).splitlines() if " vs " in line}
+    assert similarity["cat vs cat"] > 0.5 > similarity["cat vs corgi"]
+
+
+def _re_values(text: str, field: str) -> list[str]:
+    return re.findall(rf"{field}=(-?\d+)", text)
+
+
+# -- annotate_video.py ---------------------------------------------------------------------------
+
+
+def _synthetic_video(path: Path, frames: int) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """``frames`` frames of cats_and_dogs.jpg (halved), each shifted 8 pixels further right."""
+    image = cv2.imread(str(data_path("vision/cats_and_dogs.jpg")))
+    image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2))
+    size = image.shape[1], image.shape[0]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 12.0, size)
+    assert writer.isOpened()
+    written = [np.roll(image, 8 * i, axis=1) for i in range(frames)]
+    for frame in written:
+        writer.write(frame)
+    writer.release()
+    return written, size
+
+
+def _read_video(path: Path) -> tuple[list[np.ndarray], float]:
+    capture = cv2.VideoCapture(str(path))
+    assert capture.isOpened(), f"cannot read {path}"
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    capture.release()
+    return frames, fps
+
+
+def _annotate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SAMPLES / "annotate_video.py"), *args],
+                          capture_output=True, text=True, env=_env(data_path(SSD).parent.parent),
+                          timeout=300, check=False)
+
+
+def _changed(before: np.ndarray, after: np.ndarray) -> float:
+    """Share of the pixels whose colour changed by more than video coding noise."""
+    difference = np.abs(before.astype(np.int16) - after.astype(np.int16)).max(axis=2)
+    return float((difference > 60).mean())
+
+
+def test_annotate_video_draws_detection_boxes(tmp_path) -> None:
+    source = tmp_path / "in.avi"
+    originals, size = _synthetic_video(source, 8)
+    inputs, _ = _read_video(source)  # as decoded: what the sample saw
+    out = tmp_path / "boxes.avi"
+    done = _annotate(str(data_path(SSD)), str(source), str(out), "--max-results", "3")
+    assert done.returncode == 0, done.stderr
+    assert "8/8 frames" in done.stderr  # the progress bar
+    assert f"wrote {out}: 8 frames, 8 model runs" in done.stdout
+    assert "cat" in done.stdout.splitlines()[1]  # the summary names what was found
+    frames, fps = _read_video(out)
+    assert len(frames) == len(originals) == 8 and fps == 12.0
+    assert all((f.shape[1], f.shape[0]) == size for f in frames)
+    for before, after in zip(inputs, frames, strict=True):
+        # Boxes and tags change some pixels (lines a few pixels wide), not the picture.
+        assert 0.005 < _changed(before, after) < 0.3
+
+
+def test_annotate_video_blends_segmentation_every_other_frame(tmp_path) -> None:
+    source = tmp_path / "in.avi"
+    _synthetic_video(source, 3)
+    inputs, _ = _read_video(source)
+    out = tmp_path / "mask.mp4"
+    done = _annotate(str(data_path(DEEPLAB)), str(source), str(out), "--task", "segment",
+                     "--every", "2")
+    assert done.returncode == 0, done.stderr
+    assert "3 frames, 2 model runs" in done.stdout
+    frames, _ = _read_video(out)
+    assert len(frames) == 3
+    for before, after in zip(inputs, frames, strict=True):
+        assert after.shape == before.shape
+        assert _changed(before, after) > 0.05  # the mask covers the animals
+
+
+def test_annotate_video_reports_errors(tmp_path) -> None:
+    model = str(data_path(SSD))
+    missing = _annotate(model, str(tmp_path / "missing.avi"), str(tmp_path / "out.avi"))
+    assert missing.returncode == 1 and "cannot read video" in missing.stderr
+    (tmp_path / "broken.avi").write_bytes(b"not a video" * 100)
+    broken = _annotate(model, str(tmp_path / "broken.avi"), str(tmp_path / "out.avi"))
+    assert broken.returncode == 1 and "cannot read video" in broken.stderr
+    source = tmp_path / "in.avi"
+    _synthetic_video(source, 2)
+    no_folder = _annotate(model, str(source), str(tmp_path / "no" / "such" / "out.avi"))
+    assert no_folder.returncode == 1 and "does not exist" in no_folder.stderr
+    bad_suffix = _annotate(model, str(source), str(tmp_path / "out.gif"))
+    assert bad_suffix.returncode == 1 and ".mp4 or .avi" in bad_suffix.stderr
+    assert not (tmp_path / "out.avi").exists()
