@@ -202,6 +202,17 @@ def test_binary_segmenter_thresholds_at_one_half() -> None:
     expected = cv2.resize(scores[..., 0], (8, 6), interpolation=cv2.INTER_LINEAR)
     np.testing.assert_allclose(result.confidence_masks[0], expected, atol=1e-6)
     assert result.category_mask.tolist() == (expected > 0.5).astype(np.uint8).tolist()
+    named = _segmenter(_model(scores), labels=["person"]).segment(image)
+    assert [label.category_name for label in named.colored_labels] == ["", "person"]
+
+
+def test_results_compare_by_their_masks() -> None:
+    scores = np.array([[[0.2], [0.7]], [[0.5], [0.9]]], np.float32)
+    segmenter = _segmenter(_model(scores), output_confidence_masks=True)
+    first, second = segmenter.segment(IMAGE), segmenter.segment(IMAGE)
+    assert first == second
+    second.category_mask[0, 0] = 1
+    assert first != second
 
 
 def test_more_than_256_classes_give_uint16_masks() -> None:

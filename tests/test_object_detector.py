@@ -257,13 +257,27 @@ def test_class_agnostic_nms():
     encodings = np.zeros((3, 4), np.float32)
     logits = np.array([[0, 3, -3], [0, -3, 2], [0, -3, 1]], np.float32)  # box 1 is a dog
     aware = ObjectDetector.create_from_buffer(anchor_model(encodings, logits), anchors=ANCHORS,
-                                              labels=["cat", "dog"])
+                                              labels=["cat", "dog"], class_aware_nms=True)
     agnostic = ObjectDetector.create_from_buffer(anchor_model(encodings, logits),
-                                                 anchors=ANCHORS, labels=["cat", "dog"],
-                                                 class_aware_nms=False)
+                                                 anchors=ANCHORS, labels=["cat", "dog"])
     image = np.zeros((64, 128, 3), np.uint8)
     assert len(aware.detect(image).detections) == 3
-    assert len(agnostic.detect(image).detections) == 2
+    assert len(agnostic.detect(image).detections) == 2  # the in-graph op's default
+
+
+def test_scores_already_probabilities_are_not_squashed_again():
+    encodings = np.zeros((3, 4), np.float32)
+    probabilities = np.array([[0.1, 0.75, 0.0], [0.2, 0.0, 0.125], [0.3, 0.0, 0.5]],
+                             np.float32)
+    detector = ObjectDetector.create_from_buffer(anchor_model(encodings, probabilities),
+                                                 anchors=ANCHORS, labels=["cat", "dog"])
+    image = np.zeros((64, 128, 3), np.uint8)
+    assert [d.categories[0].score for d in detector.detect(image).detections] == [0.75, 0.5]
+    forced = ObjectDetector.create_from_buffer(anchor_model(encodings, probabilities),
+                                               anchors=ANCHORS, labels=["cat", "dog"],
+                                               score_activation="sigmoid")
+    np.testing.assert_allclose([d.categories[0].score for d in forced.detect(image).detections],
+                               [1 / (1 + math.exp(-0.75)), 1 / (1 + math.exp(-0.5))], rtol=1e-6)
 
 
 # -- YOLO outputs ---------------------------------------------------------------------------
@@ -290,6 +304,24 @@ def test_yolo_family_layouts(transposed, objectness, pixels):
     assert [d.categories[0].category_name for d in result.detections] == ["a", "b"]
     np.testing.assert_allclose([d.categories[0].score for d in result.detections], [0.9, 0.8],
                                rtol=1e-6)
+
+
+def test_yolo_label_count_checked_at_creation():
+    output = np.zeros((1, 10, 4 + 3), np.float32)
+    model = constant_outputs_model([output], names=["output0"], input_shape=(1, 16, 16, 3),
+                                   input_dtype=np.uint8)
+    with pytest.raises(OptionsError):
+        ObjectDetector.create_from_buffer(model, labels=["a"] * 7)
+    assert ObjectDetector.create_from_buffer(model, labels=["a", "b", "c"]).labels == [
+        "a", "b", "c"]
+
+
+def test_clipped_box_is_usable_as_a_region_of_interest():
+    box = BoundingBox(150, 60, 30, 40)
+    assert box.clipped(160, 80) == BoundingBox(150, 60, 10, 20)
+    assert BoundingBox(-5, -5, 3, 3).clipped(160, 80) == BoundingBox(0, 0, 0, 0)
+    detector = ObjectDetector.create_from_buffer(ssd_model(), max_results=1)
+    assert detector.detect(IMAGE, roi=box.clipped(160, 80)).detections
 
 
 def test_output_family_forced_and_unrecognized():

@@ -27,12 +27,15 @@ def add_model_arguments(parser: argparse.ArgumentParser, labels: bool = True) ->
         parser.add_argument("--locale", default="en", help="display names locale (en)")
 
 
-def add_result_arguments(parser: argparse.ArgumentParser, max_results: int) -> None:
-    """How many results, above which score."""
+def add_result_arguments(parser: argparse.ArgumentParser, max_results: int,
+                         dropped: str = "below") -> None:
+    """How many results, and the score threshold (results scoring ``dropped`` it go)."""
+    default = "all" if max_results < 0 else str(max_results)
     parser.add_argument("--max-results", type=int, default=max_results,
-                        help=f"results per image ({max_results}; -1 for all)")
+                        help=f"results per image (default: {default}; -1 for all)")
     parser.add_argument("--score-threshold", type=float, default=None,
-                        help="drop results scoring below this (default: the model's metadata)")
+                        help=f"drop results scoring {dropped} this (default: the model's "
+                             "metadata)")
 
 
 def model_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -22,12 +22,19 @@ HELP = "detect objects in images with an object detection model"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .tflite object detection model")
     parser.add_argument("images", nargs="+", help="image files")
-    add_result_arguments(parser, max_results=-1)
+    add_result_arguments(parser, max_results=-1, dropped="at or below")
     add_model_arguments(parser)
     parser.add_argument("--family", default=None, choices=["ssd", "ssd_anchors", "yolo"],
                         help="the output family, when it is not recognized")
     parser.add_argument("--iou-threshold", type=float, default=None,
                         help="non-maximum suppression overlap for raw outputs (0.5)")
+    parser.add_argument("--nms", default=None, choices=["class-aware", "class-agnostic"],
+                        help="suppress overlaps per class or across classes (raw outputs; "
+                             "default: across for ssd_anchors, per class for yolo)")
+    parser.add_argument("--score-activation", default=None,
+                        choices=["sigmoid", "softmax", "none"],
+                        help="applied to raw class scores (default: sigmoid for ssd_anchors "
+                             "unless the scores are already in [0, 1]; none for yolo)")
     parser.add_argument("--out", default=None,
                         help="save the image with its boxes drawn (a folder for several)")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -39,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
         options["output_family"] = args.family
     if args.iou_threshold is not None:
         options["iou_threshold"] = args.iou_threshold
+    if args.nms is not None:
+        options["class_aware_nms"] = args.nms == "class-aware"
+    if args.score_activation is not None:
+        options["score_activation"] = args.score_activation
     outputs = output_paths(args.out, args.images, "_detected")
     records, rows = [], []
     with ObjectDetector.create_from_file(args.model, **options) as detector:

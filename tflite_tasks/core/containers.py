@@ -44,6 +44,15 @@ class BoundingBox(_ToDict):
     width: int
     height: int
 
+    def clipped(self, image_width: int, image_height: int) -> BoundingBox:
+        """The part of the box inside a ``image_width`` x ``image_height`` image (detectors'
+        boxes may extend past it), e.g. to use as a region of interest; may be empty."""
+        left, top = min(max(self.origin_x, 0), image_width), min(max(self.origin_y, 0),
+                                                                 image_height)
+        right = min(max(self.origin_x + self.width, left), image_width)
+        bottom = min(max(self.origin_y + self.height, top), image_height)
+        return BoundingBox(left, top, right - left, bottom - top)
+
 
 @dataclass
 class Category(_ToDict):

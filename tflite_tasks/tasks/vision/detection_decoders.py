@@ -47,14 +47,18 @@ class DecoderOptions:
         output_family: "auto" (recognize), "ssd", "ssd_anchors" or "yolo" (see the module).
         iou_threshold: non-maximum suppression drops a box overlapping a better one by more
             than this intersection-over-union ("ssd_anchors" and "yolo").
-        class_aware_nms: suppress only boxes of the same class (True) or of any class.
+        class_aware_nms: suppress only boxes of the same class (True) or of any class
+            (False); default: False for "ssd_anchors" (as TFLite_Detection_PostProcess),
+            True for "yolo" (as Ultralytics).
         anchors: "ssd_anchors": the anchors, (N, 4) ``(y_center, x_center, height, width)``
             normalized; default: generated from ``anchor_options``.
         anchor_options: "ssd_anchors": anchor generation parameters (default: the standard
             SSD MobileNet configuration, 1917 anchors at 300x300).
         box_scales: "ssd_anchors": the box coder's (y, x, height, width) scales.
         score_activation: "ssd_anchors" and "yolo": "sigmoid", "softmax" or "none" applied
-            to the class scores; default "sigmoid" for "ssd_anchors", "none" for "yolo".
+            to the class scores; default for "ssd_anchors": "sigmoid" unless every score of
+            the call lies in [0, 1] (already probabilities: models cut after the score
+            conversion), "none" for "yolo".
         background_class: whether score column 0 is a background class to drop; default:
             when there is one more column than labels, or for "ssd_anchors" without labels.
         yolo_objectness: whether YOLO rows have an objectness score after the box; default:
@@ -64,7 +68,7 @@ class DecoderOptions:
 
     output_family: str = "auto"
     iou_threshold: float = 0.5
-    class_aware_nms: bool = True
+    class_aware_nms: bool | None = None
     anchors: np.ndarray | None = None
     anchor_options: SsdAnchorOptions | None = None
     box_scales: Sequence[float] = (10.0, 10.0, 5.0, 5.0)
@@ -92,7 +96,7 @@ class DecoderOptions:
                                f"{self.box_scales!r}")
         for name in ("class_aware_nms", "background_class", "yolo_objectness"):
             value = getattr(self, name)
-            if not (isinstance(value, bool) or (value is None and name != "class_aware_nms")):
+            if not (value is None or isinstance(value, bool)):
                 raise OptionsError(f"{name} must be True or False, not {value!r}")
 
 
@@ -107,10 +111,12 @@ class Candidates:
 
 
 class Decoder:
-    """Reads a family's outputs; ``needs_nms`` tells whether NMS is still to be done."""
+    """Reads a family's outputs; ``needs_nms`` tells whether NMS is still to be done, and
+    ``class_aware`` whether it is done per class."""
 
     family: str
     needs_nms: bool
+    class_aware: bool = False
     positions: list[int]
     """The output positions read, in the order :meth:`__call__` takes them."""
     score_position: int
@@ -197,7 +203,11 @@ def _to_boundaries(values: np.ndarray, box_type: int) -> np.ndarray:
 
 
 def _activate(scores: np.ndarray, activation: str) -> np.ndarray:
-    """Applies "sigmoid", "softmax" (over classes) or "none" to (N, C) scores."""
+    """Applies "sigmoid", "softmax" (over classes), "none", or "auto" (sigmoid unless the
+    scores already lie in [0, 1]) to (N, C) scores."""
+    if activation == "auto":
+        inside = scores.size == 0 or (scores.min() >= 0.0 and scores.max() <= 1.0)
+        activation = "none" if inside else "sigmoid"
     if activation == "sigmoid":
         with np.errstate(over="ignore"):
             return (1.0 / (1.0 + np.exp(-scores))).astype(np.float32)
@@ -215,6 +225,7 @@ class _RawDecoder(Decoder):
     def _init_scores(self, options: DecoderOptions, num_classes: int, num_labels: int | None,
                      default_activation: str, default_background: bool) -> None:
         self._activation = options.score_activation or default_activation
+        self.class_aware = bool(options.class_aware_nms)
         background = options.background_class
         if background is None:
             background = (num_classes == num_labels + 1 if num_labels is not None
@@ -274,7 +285,7 @@ class AnchorDecoder(_RawDecoder):
                 "height, width) or anchor_options=SsdAnchorOptions(...) matching the model"
             )
         self._scales = tuple(float(s) for s in options.box_scales)
-        self._init_scores(options, score_spec.shape[2], num_labels, "sigmoid", True)
+        self._init_scores(options, score_spec.shape[2], num_labels, "auto", True)
 
     def __call__(self, raw: Sequence[np.ndarray]) -> Candidates:
         box_spec, score_spec = self._specs
@@ -304,6 +315,8 @@ class YoloDecoder(_RawDecoder):
         self._num_labels = num_labels
         self._activation = options.score_activation or "none"
         self._first_class = 1 if options.background_class else 0
+        self.class_aware = options.class_aware_nms is not False
+        self([np.zeros(self._spec.shape, self._spec.dtype)])  # checks the labels fit the shape
 
     def __call__(self, raw: Sequence[np.ndarray]) -> Candidates:
         values = self._spec.dequantize(raw[0]).astype(np.float32, copy=False)

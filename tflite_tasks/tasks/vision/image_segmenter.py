@@ -23,7 +23,8 @@ Models: one image input, and one output that is either per-pixel scores ``[1, H,
 (float32, or uint8/int8 dequantized; C <= 512) or a class map ``[1, H, W]`` /
 ``[1, H, W, 1]`` (int32 or int64; resized to the image by nearest pixel; without labels its
 classes are 0 to 255 and ``colored_labels`` is empty). A one-channel score output is a
-binary segmenter: class 1 where the score is above 0.5, else 0. Labels come from the output
+binary segmenter: class 1 where the score is above 0.5, else 0 (its one label names class 1;
+``colored_labels`` has the two classes). Labels come from the output
 tensor's TENSOR_AXIS_LABELS metadata unless options give them.
 """
 
@@ -250,9 +251,14 @@ class ImageSegmenter(ImageTask[ImageSegmenterOptions]):
                                    f"{what} were given: give one per class")
         self._labels = labels
         self._count = count or 256  # a class map without labels: classes 0 to 255
+        if count == 1:  # binary: the one score is class 1's; class 0 is the rest
+            labels = None if labels is None else ["", *labels]
+            names = None if names is None else ["", *names]
+        classes = 2 if count == 1 else count
         self._colored_labels = [
-            ColoredLabel(tuple(color), (labels or [""] * count)[k], (names or [""] * count)[k])
-            for k, color in enumerate(pascal_voc_palette(count).tolist())]
+            ColoredLabel(tuple(color), (labels or [""] * classes)[k],
+                         (names or [""] * classes)[k])
+            for k, color in enumerate(pascal_voc_palette(classes).tolist())]
 
     @property
     def labels(self) -> list[str] | None:

@@ -209,8 +209,7 @@ class ObjectDetector(ImageTask[ObjectDetectorOptions]):
         if self.decoder.needs_nms:
             kept = boxes.non_max_suppression(
                 found.boxes[index], scores[index], self._options.decoder_options.iou_threshold,
-                limit, found.classes[index] if self._options.decoder_options.class_aware_nms
-                else None)
+                limit, found.classes[index] if self.decoder.class_aware else None)
             index = index[kept]
         elif limit > 0:
             index = index[:limit]
@@ -228,7 +227,8 @@ class ObjectDetector(ImageTask[ObjectDetectorOptions]):
 
         Returns:
             The detections, boxes in pixels of ``image``; in the model's order for "ssd"
-            models (best first), by score for the others.
+            models (by raw score; calibration may change the order), by score for the
+            others.
         """
         inference = self._infer(image, roi, rotation)
         return self.postprocess(inference.outputs, inference.region, inference.image)

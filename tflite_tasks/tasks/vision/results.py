@@ -52,7 +52,9 @@ class Detection(_ToDict):
 
 @dataclass
 class DetectionResult(_ToDict, _Picture):
-    """The detections of one image, best score first.
+    """The detections of one image: by score for the models decoded here; in the model's
+    own order for SSD models with the in-graph postprocess (by raw score, as the reference),
+    which score calibration may change.
 
     Attributes:
         detections: the objects found.
@@ -93,3 +95,15 @@ class SegmentationResult(_ToDict, _Picture):
     colored_labels: list[ColoredLabel] = field(default_factory=list)
     image: np.ndarray | None = field(default=None, repr=False, compare=False,
                                      metadata=NOT_IN_DICT)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the masks hold the same values and the labels are the same."""
+        if not isinstance(other, SegmentationResult):
+            return NotImplemented
+        return self.colored_labels == other.colored_labels and all(
+            (a is None and b is None) or (a is not None and b is not None
+                                          and np.array_equal(a, b))
+            for a, b in ((self.category_mask, other.category_mask),
+                         (self.confidence_masks, other.confidence_masks)))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like any dataclass with eq
