@@ -20,6 +20,7 @@ from tflite_tasks import (
     ModelLoadError,
     OptionsError,
     TaskClosedError,
+    load_image,
 )
 from tflite_tasks.default_model import default_model
 
@@ -272,3 +273,17 @@ def test_rotation_of_a_large_image_matches_rotating_first() -> None:
         for turn in (90, 180, 270):
             rotated = np.ascontiguousarray(np.rot90(image, k=-turn // 90))
             assert _means(c, image, rotation=turn) == pytest.approx(_means(c, rotated), abs=1.0)
+
+
+def test_task_library_resampling_feeds_libyuv_pixels() -> None:
+    from tflite_tasks.core.resize import resize_like_libyuv
+
+    model = data_path("vision/mobilenet_v1_0.25_224_quant.tflite")
+    rgb = load_image(data_path("vision/burger.jpg"))
+    exact = ImageClassifier.create_from_file(model, resampling="task_library")
+    fast = ImageClassifier.create_from_file(model)
+    expected = resize_like_libyuv(rgb, 224, 224)
+    np.testing.assert_array_equal(exact._preprocessor.prepare(rgb)[0], expected)
+    assert not np.array_equal(fast._preprocessor.prepare(rgb)[0], expected)
+    with pytest.raises(OptionsError, match="resampling"):
+        ImageClassifier.create_from_file(model, resampling="nearest")

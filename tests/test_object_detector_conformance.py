@@ -17,9 +17,15 @@ def _corners(box: list[int] | tuple[int, ...]) -> list[float]:
 @pytest.mark.parametrize("case_id", reference_case_ids("detect"))
 def test_matches_reference_task_library(case_id: str) -> None:
     """Every reference detection scoring >= 0.5 has one of ours with the same label, a
-    score within 0.05 and an IoU >= 0.85 (resizers differ slightly)."""
+    score within 0.05 and an IoU >= 0.85, resizing as the reference does (libyuv).
+
+    The JPEG decoders still differ (ours is libjpeg-turbo); with OpenCV's resize, the default,
+    one box of det_ssd_multi falls to IoU 0.838, which benchmarks/conformance_object_detector.py
+    prints.
+    """
     case, reference = reference_case(case_id)
-    detector = ObjectDetector.create_from_file(data_path(case["model"]), num_threads=1)
+    detector = ObjectDetector.create_from_file(data_path(case["model"]), num_threads=1,
+                                               resampling="task_library")
     ours = detector.detect(data_path(case["input"])).detections
     confident = [r for r in reference if r["categories"][0]["score"] >= 0.5]
     assert confident, "the case has no confident reference detection to compare"

@@ -21,6 +21,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, labels: bool = True) ->
                         help="normalization mean for float models without metadata")
     parser.add_argument("--std", type=float, nargs="+", default=None,
                         help="normalization std for float models without metadata")
+    parser.add_argument("--resampling", default=None, choices=["opencv", "task_library"],
+                        help="image resizing: OpenCV bilinear (default, fastest) or libyuv's "
+                             "as the reference Task Library (bit for bit)")
     if labels:
         parser.add_argument("--labels", default=None,
                             help="label file (one per line) for models without labels")
@@ -42,7 +45,8 @@ def model_options(args: argparse.Namespace) -> dict[str, Any]:
     """The task options given on the command line (those not given are left out)."""
     options = {
         "num_threads": args.num_threads, "normalization_mean": args.mean,
-        "normalization_std": args.std, "labels": getattr(args, "labels", None),
+        "normalization_std": args.std, "resampling": args.resampling,
+        "labels": getattr(args, "labels", None),
         "display_names_locale": getattr(args, "locale", None),
         "max_results": getattr(args, "max_results", None),
         "score_threshold": getattr(args, "score_threshold", None),

@@ -1,5 +1,8 @@
 """Image to input tensor: crop, rotate, bilinear resize, normalize or quantize, in place.
 
+The resize is OpenCV's INTER_LINEAR, or with ``ImageOptions.resampling="task_library"``
+libyuv's bilinear exactly as the reference Task Library runs it (:mod:`.resize`).
+
 Shared by every vision task. The values come from the model's metadata
 (NormalizationOptions) unless :class:`~tflite_tasks.core.options.ImageOptions` override
 them:
@@ -21,6 +24,7 @@ from tflite_tasks.core.engine import Engine
 from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.image import RegionOfInterest, clockwise_turn, crop_and_rotate
 from tflite_tasks.core.options import ImageOptions
+from tflite_tasks.core.resize import resize_like_libyuv
 from tflite_tasks.metadata import process_unit_options
 from tflite_tasks.metadata.schema import ColorSpaceType, NormalizationOptions, TensorMetadata
 
@@ -73,6 +77,7 @@ class ImagePreprocessor:
             np.all(self._alpha == self._alpha[0]) and np.all(self._beta == self._beta[0]))
         self._dynamic = shape[1] < 0 and shape[2] < 0
         self._resized: np.ndarray | None = None
+        self._resize = _resize if options.resampling == "opencv" else resize_like_libyuv
 
     def _check_color_space(self, tensor_md: TensorMetadata | None) -> None:
         content = tensor_md.content if tensor_md is not None else None
@@ -184,10 +189,10 @@ class ImagePreprocessor:
         pixels = out if resized is None else resized
         height, width = pixels.shape[:2]
         if turns == 0 and self.channels == 3:
-            _resize(region, width, height, pixels)
+            self._resize(region, width, height, pixels)
         else:
             upright = (height, width) if turns in (90, 270) else (width, height)
-            small = _resize(region, *upright, None)
+            small = self._resize(region, *upright, None)
             if turns:
                 small = cv2.rotate(small, _ROTATE[turns])
             if self.channels == 1:
