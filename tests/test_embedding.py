@@ -16,7 +16,6 @@ from tflite_tasks.core.embedding import (
     cosine_similarity,
     l2_normalize,
 )
-from tflite_tasks.core.model_builder import GraphBuilder
 
 IMAGE = np.zeros((1, 4, 4, 3), np.float32)
 
@@ -31,22 +30,6 @@ def _embed(model: bytes, positions=None, **options) -> EmbeddingResult:
 def _vector(values, **options) -> np.ndarray:
     model = constant_outputs_model([np.asarray([values], np.float32)])
     return _embed(model, **options).embeddings[0].embedding
-
-
-def _quantized_output_model(values, dtype: type, scale: float, zero_point: int) -> bytes:
-    """Image [1, 4, 4, 3] -> ``values`` [1, N] quantized to ``dtype`` by a QUANTIZE op."""
-    flat = np.asarray(values, np.float32)
-    g = GraphBuilder()
-    image = g.input("image", (1, 4, 4, 3), np.float32)
-    axes = g.constant("axes", np.array([1, 2], np.int32))
-    pooled = g.add_op("MEAN", [image, axes], (1, 3), np.float32,
-                      ("ReducerOptions", {"keepDims": False}))
-    weights = g.constant("zero_weights", np.zeros((flat.size, 3), np.float32))
-    out = g.add_op("FULLY_CONNECTED", [pooled, weights, g.constant("values", flat)],
-                   (1, flat.size), np.float32)
-    quantized = g.add_op("QUANTIZE", [out], (1, flat.size), dtype,
-                         quantization=(scale, zero_point), name="quantized")
-    return g.build([image], [quantized])
 
 
 def test_raw_vector_is_float32_and_flat() -> None:
@@ -117,7 +100,8 @@ def test_uint8_outputs_are_dequantized() -> None:
 
 
 def test_int8_outputs_are_dequantized() -> None:
-    model = _quantized_output_model([-1.0, 0.0, 0.25], np.int8, 0.25, -3)
+    model = constant_scores_model([-1.0, 0.0, 0.25], output_quantization=(0.25, -3),
+                                  output_dtype=np.int8)
     assert Engine(model).run(IMAGE)[0].tolist() == [[-7, -3, -2]]
     assert _embed(model).embeddings[0].embedding.tolist() == [-1.0, 0.0, 0.25]
 

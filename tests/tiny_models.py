@@ -46,9 +46,14 @@ def channel_mean_model(
 
 
 def constant_scores_model(
-    scores: Sequence[float], heads: int = 1, output_quantization: tuple[float, int] | None = None
+    scores: Sequence[float],
+    heads: int = 1,
+    output_quantization: tuple[float, int] | None = None,
+    output_dtype: type = np.uint8,
 ) -> bytes:
-    """Image [1, 4, 4, 3] float -> ``heads`` outputs [1, N] equal to ``scores`` (any image)."""
+    """Image [1, 4, 4, 3] float -> ``heads`` outputs [1, N] equal to ``scores`` (any image),
+    quantized to ``output_dtype`` (uint8 or int8) by a QUANTIZE op with
+    ``output_quantization`` (scale, zero point) when given."""
     values = np.asarray(scores, np.float32)
     g = GraphBuilder()
     x = g.input("image", (1, 4, 4, 3), np.float32)
@@ -62,7 +67,7 @@ def constant_scores_model(
         out = g.add_op("FULLY_CONNECTED", [pooled, weights, bias], (1, values.size), np.float32,
                        name=f"scores_out_{h}")
         if output_quantization is not None:
-            out = g.add_op("QUANTIZE", [out], (1, values.size), np.uint8,
+            out = g.add_op("QUANTIZE", [out], (1, values.size), output_dtype,
                            quantization=output_quantization, name=f"quantized_{h}")
         outputs.append(out)
     return g.build([x], outputs)
