@@ -177,12 +177,9 @@ def _option_for_head(
     return read_labels(value)
 
 
-_SCORE_DTYPES = (np.dtype(np.float32), np.dtype(np.uint8), np.dtype(np.int8))
-
-
 def _check_output(spec: TensorSpec) -> None:
     shape = spec.shape
-    if len(shape) < 2 or any(d != 1 for d in shape[:-1]) or spec.dtype not in _SCORE_DTYPES:
+    if not spec.is_vector:
         raise OptionsError(
             f"output {spec.position} '{spec.name}' is {spec.dtype} {list(shape)}: classification "
             "outputs are scores [1, N] (or [1, 1, 1, N]) of type float32, uint8 or int8, so this "
@@ -219,7 +216,7 @@ def _build_head(
     spec = engine.outputs[position]
     _check_output(spec)
     tensor_md = metadata.output_tensor(position)
-    name = tensor_md.name if tensor_md is not None and tensor_md.name else spec.name
+    name = metadata.output_name(position, spec.name)
     head = ClassificationHead(spec, name, _option_for_head(options.labels, position),
                               _option_for_head(options.display_names, position), None, None)
     if tensor_md is not None:

@@ -19,8 +19,6 @@ from tflite_tasks.core.containers import Embedding, EmbeddingResult
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import InputError, OptionsError
 
-_VECTOR_DTYPES = (np.dtype(np.float32), np.dtype(np.uint8), np.dtype(np.int8))
-
 
 @dataclass
 class EmbeddingOptions:
@@ -60,8 +58,7 @@ class EmbeddingHead:
 
 def _check_output(spec: TensorSpec) -> None:
     shape = spec.shape
-    if (len(shape) < 2 or any(d != 1 for d in shape[:-1]) or shape[-1] < 1
-            or spec.dtype not in _VECTOR_DTYPES):
+    if not spec.is_vector or shape[-1] < 1:
         raise OptionsError(
             f"output {spec.position} '{spec.name}' is {spec.dtype} {list(shape)}: embedding "
             "outputs are vectors [1, D] (or [1, 1, 1, D]) of type float32, uint8 or int8, so "
@@ -118,9 +115,8 @@ class EmbeddingPostprocessor:
         for position in positions:
             spec = engine.outputs[position]
             _check_output(spec)
-            tensor_md = engine.metadata.output_tensor(position)
-            name = tensor_md.name if tensor_md is not None and tensor_md.name else spec.name
-            self.heads.append(EmbeddingHead(spec, name))
+            self.heads.append(EmbeddingHead(spec, engine.metadata.output_name(position,
+                                                                              spec.name)))
 
     def embed_head(self, head_index: int, raw: np.ndarray) -> Embedding:
         """Returns the embedding of ``heads[head_index]`` from its raw output tensor.

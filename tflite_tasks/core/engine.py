@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tflite_tasks.metadata import Metadata
 
 _CUSTOM_OP_CODE = 32
+_VECTOR_DTYPES = (np.dtype(np.float32), np.dtype(np.uint8), np.dtype(np.int8))
 
 
 def default_num_threads() -> int:
@@ -64,6 +65,12 @@ class TensorSpec:
     @property
     def is_quantized(self) -> bool:
         return self.scale != 0.0 and np.issubdtype(self.dtype, np.integer)
+
+    @property
+    def is_vector(self) -> bool:
+        """``[1, ..., 1, N]`` (2-D or more) of float32, uint8 or int8: scores or features."""
+        return (len(self.shape) >= 2 and all(d == 1 for d in self.shape[:-1])
+                and self.dtype in _VECTOR_DTYPES)
 
     @property
     def has_dynamic_shape(self) -> bool:

@@ -177,6 +177,11 @@ class Metadata:
         """The metadata of output tensor ``index`` of subgraph 0, if described."""
         return self._tensor("output", index)
 
+    def output_name(self, index: int, default: str) -> str:
+        """The metadata name of output tensor ``index``, else ``default`` (its tensor name)."""
+        tensor_md = self._tensor("output", index)
+        return tensor_md.name if tensor_md is not None and tensor_md.name else default
+
 
 def process_unit_options(tensor: TensorMetadata | None, kind: type[OptionsT]) -> OptionsT | None:
     """The options of ``tensor``'s first process unit of type ``kind`` (e.g.

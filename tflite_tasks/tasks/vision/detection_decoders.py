@@ -255,8 +255,7 @@ class AnchorDecoder(_RawDecoder):
         if len(specs) != 2:
             raise OptionsError(f"output_family 'ssd_anchors' needs 2 outputs (box encodings "
                                f"and class scores); this model has {len(specs)}")
-        names = [(md.name if (md := metadata.output_tensor(i)) is not None else "") or s.name
-                 for i, s in enumerate(specs)]
+        names = [metadata.output_name(i, s.name) for i, s in enumerate(specs)]
         box_position = next((i for i, n in enumerate(names) if "location" in n.lower()
                              or "box" in n.lower()),
                             0 if specs[0].shape[-1] == 4 else 1)
