@@ -2,7 +2,7 @@
 
 A vision task crops the caller's image to a region of interest, turns it clockwise by a
 multiple of 90 degrees and resizes it to the model's input. :class:`Region` records the crop
-and the turn; its methods take points, boxes and masks from the model's frame (normalized to
+and the turn; its methods take boxes and masks from the model's frame (normalized to
 ``[0, 1]`` of the turned region) back to pixels of the caller's image.
 """
 
@@ -47,18 +47,6 @@ class Region:
         if self.rotation in (90, 270):
             return self.height, self.width
         return self.width, self.height
-
-    def points_to_image(self, points: np.ndarray) -> np.ndarray:
-        """Maps (..., 2) normalized ``(x, y)`` of the model's frame to float64 image pixels."""
-        u = np.asarray(points, np.float64)[..., 0]
-        v = np.asarray(points, np.float64)[..., 1]
-        if self.rotation == 90:
-            u, v = v, 1.0 - u
-        elif self.rotation == 180:
-            u, v = 1.0 - u, 1.0 - v
-        elif self.rotation == 270:
-            u, v = 1.0 - v, u
-        return np.stack([self.x + u * self.width, self.y + v * self.height], axis=-1)
 
     def boxes_to_image(self, boxes: np.ndarray) -> np.ndarray:
         """Maps (N, 4) normalized ``(left, top, right, bottom)`` of the model's frame to int64

@@ -121,8 +121,6 @@ class Decoder:
     """The output positions read, in the order :meth:`__call__` takes them."""
     score_position: int
     """The output whose metadata holds the score threshold and calibration."""
-    label_position: int
-    """The output whose metadata holds the labels."""
 
     def __call__(self, raw: Sequence[np.ndarray]) -> Candidates:
         raise NotImplementedError
@@ -153,11 +151,10 @@ class SsdDecoder(Decoder):
                 "the SSD outputs should be locations [1, N, 4], classes [1, N], scores [1, N] "
                 f"and a count [1]; this model's are {[list(s.shape) for s in self._specs]}"
             )
-        self.label_position, self.score_position = self.positions[1], self.positions[2]
+        self.score_position = self.positions[2]
         self._index, self._type, self._pixels = _box_layout(
             metadata.output_tensor(self.positions[0]))
-        width, height = engine.inputs[0].shape[2], engine.inputs[0].shape[1]
-        self._pixel_scale = np.array([width, height, width, height], np.float32)
+        self._pixel_scale = np.tile(np.array(_input_size(engine), np.float32), 2)
 
     def __call__(self, raw: Sequence[np.ndarray]) -> Candidates:
         location, category, score, count = (
@@ -169,6 +166,11 @@ class SsdDecoder(Decoder):
             values = values / self._pixel_scale
         return Candidates(_to_boundaries(values, self._type),
                           category[:n].astype(np.int64), score[:n])
+
+
+def _input_size(engine: Engine) -> tuple[int, int]:
+    """The (width, height) of the model's image input [1, H, W, C]."""
+    return engine.inputs[0].shape[2], engine.inputs[0].shape[1]
 
 
 def _box_layout(tensor_md: TensorMetadata | None) -> tuple[list[int], int, bool]:
@@ -261,7 +263,7 @@ class AnchorDecoder(_RawDecoder):
                             0 if specs[0].shape[-1] == 4 else 1)
         score_position = 1 - box_position
         self.positions = [box_position, score_position]
-        self.score_position = self.label_position = score_position
+        self.score_position = score_position
         box_spec, score_spec = specs[box_position], specs[score_position]
         if (len(box_spec.shape) != 3 or box_spec.shape[-1] != 4 or len(score_spec.shape) != 3
                 or box_spec.shape[1] != score_spec.shape[1]):
@@ -271,11 +273,10 @@ class AnchorDecoder(_RawDecoder):
                 f"{list(score_spec.shape)}"
             )
         self._specs = (box_spec, score_spec)
-        width, height = engine.inputs[0].shape[2], engine.inputs[0].shape[1]
         anchors = options.anchors
         if anchors is None:
             anchors = boxes.ssd_anchors(options.anchor_options or SsdAnchorOptions(),
-                                        width, height)
+                                        *_input_size(engine))
         self._anchors = np.asarray(anchors, np.float32)
         if self._anchors.shape != (box_spec.shape[1], 4):
             raise OptionsError(
@@ -308,21 +309,19 @@ class YoloDecoder(_RawDecoder):
             )
         self._spec = specs[0]
         self.positions = [0]
-        self.score_position = self.label_position = 0
-        self._size = engine.inputs[0].shape[2], engine.inputs[0].shape[1]
+        self.score_position = 0
+        self._size = _input_size(engine)
         self._options = options
-        self._num_labels = num_labels
         self._activation = options.score_activation or "none"
         self._first_class = 1 if options.background_class else 0
+        self._num_classes = None if num_labels is None else num_labels + self._first_class
         self.class_aware = options.class_aware_nms is not False
         self([np.zeros(self._spec.shape, self._spec.dtype)])  # checks the labels fit the shape
 
     def __call__(self, raw: Sequence[np.ndarray]) -> Candidates:
         values = self._spec.dequantize(raw[0]).astype(np.float32, copy=False)
-        num_classes = (self._num_labels + self._first_class
-                       if self._num_labels is not None else None)
         box_values, scores = boxes.decode_yolo(
-            values, num_classes, self._options.yolo_objectness, *self._size,
+            values, self._num_classes, self._options.yolo_objectness, *self._size,
             coordinates=self._options.yolo_coordinates)
         return self._candidates(box_values, scores)
 

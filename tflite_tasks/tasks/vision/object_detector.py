@@ -131,12 +131,12 @@ class ObjectDetector(ImageTask[ObjectDetectorOptions]):
         if labels is not None and display_names is not None and len(display_names) != len(
                 labels):
             raise OptionsError(f"{len(labels)} labels but {len(display_names)} display names")
-        self.decoder = recognize(engine, options.decoder_options,
-                                 len(labels) if labels is not None else None)
+        num_labels = len(labels) if labels is not None else None
+        self.decoder = recognize(engine, options.decoder_options, num_labels)
         self._output_positions = self.decoder.positions
         score_md = metadata.output_tensor(self.decoder.score_position)
         self._calibration = det.score_calibration or metadata_calibration(
-            metadata, score_md, len(labels) if labels is not None else None, "score")
+            metadata, score_md, num_labels, "score")
         if self._calibration is not None and not isinstance(self._calibration, ScoreCalibration):
             raise OptionsError("score_calibration must be a ScoreCalibration (see "
                                "ScoreCalibration.from_text)")
@@ -185,14 +185,18 @@ class ObjectDetector(ImageTask[ObjectDetectorOptions]):
                     image: np.ndarray | None = None) -> DetectionResult:
         """Turns the raw outputs into detections in pixels of the image ``region`` is of."""
         found = self._select(self.decoder(raw_outputs))
-        classes = found.classes
-        slot = np.where((classes >= 0) & (classes < self._names.size - 1), classes,
-                        self._names.size - 1)
-        categories = map(Category, classes.tolist(), found.scores.tolist(),
+        slot = self._label_slots(found.classes)
+        categories = map(Category, found.classes.tolist(), found.scores.tolist(),
                          self._names[slot].tolist(), self._display_names[slot].tolist())
         detections = [Detection(box, [category]) for box, category in
                       zip(region.bounding_boxes(found.boxes), categories, strict=True)]
         return DetectionResult(detections, image=image)
+
+    def _label_slots(self, classes: np.ndarray) -> np.ndarray:
+        """Indices into the per-label arrays (names, allow/deny): the class itself, or the
+        last slot (one past the labels) for a class the labels don't cover."""
+        unknown = self._names.size - 1
+        return np.where((classes >= 0) & (classes < unknown), classes, unknown)
 
     def _select(self, found: Candidates) -> Candidates:
         """Calibrates, thresholds, filters by label, suppresses and caps the candidates."""
@@ -201,9 +205,7 @@ class ObjectDetector(ImageTask[ObjectDetectorOptions]):
             scores = self._calibration.apply(scores, found.classes)
         keep = scores > self._threshold
         if self._allowed is not None:
-            last = self._allowed.size - 1
-            classes = found.classes
-            keep &= self._allowed[np.where((classes >= 0) & (classes < last), classes, last)]
+            keep &= self._allowed[self._label_slots(found.classes)]
         index = np.flatnonzero(keep)
         limit = self._options.detection_options.max_results
         if self.decoder.needs_nms:
