@@ -10,7 +10,7 @@ from tflite_tasks.cli.common import add_model_arguments, model_options, output_p
 from tflite_tasks.cli.output import dump_json, format_table
 from tflite_tasks.tasks.vision.drawing import draw_segmentation
 from tflite_tasks.tasks.vision.image_segmenter import ImageSegmenter
-from tflite_tasks.tasks.vision.results import SegmentationResult, pascal_voc_palette
+from tflite_tasks.tasks.vision.results import SegmentationResult
 
 NAME = "segment"
 HELP = "segment images with an image segmentation model (a class per pixel)"
@@ -46,9 +46,7 @@ def run(args: argparse.Namespace) -> int:
             classes, counts = np.unique(mask, return_counts=True)
             present = []
             for index, count in zip(classes.tolist(), counts.tolist(), strict=True):
-                label = result.colored_labels[index] if index < len(result.colored_labels) \
-                    else None
-                name = (label.display_name or label.category_name) if label else ""
+                name = result.class_name(index)
                 share = count / mask.size
                 present.append({"index": index, "category_name": name, "share": share})
                 rows.append([image, index, name, f"{100 * share:.1f}%"])
@@ -69,7 +67,4 @@ def _picture(kind: str, result: SegmentationResult, mask: np.ndarray) -> np.ndar
         return np.repeat(mask.astype(np.uint8)[..., None], 3, axis=2)
     if kind == "overlay":
         return draw_segmentation(result.image, result)
-    colors = np.array([label.color for label in result.colored_labels], np.uint8).reshape(-1, 3)
-    if len(colors) <= int(mask.max()):  # a class-map model without labels
-        colors = pascal_voc_palette(int(mask.max()) + 1)
-    return colors[mask]
+    return result.class_colors(int(mask.max()) + 1)[mask]

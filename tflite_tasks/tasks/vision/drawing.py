@@ -155,17 +155,13 @@ def draw_segmentation(
                              "confidence masks: ask the segmenter for one of them")
         mask = np.argmax(result.confidence_masks, axis=0)
     mask = _class_mask(mask)
-    labels = result.colored_labels
-    colors = pascal_voc_palette(max(len(labels), int(mask.max()) + 1))
-    if labels:
-        colors[: len(labels)] = [label.color for label in labels]
+    colors = result.class_colors(int(mask.max()) + 1)
     out = draw_mask(image, mask, colors, alpha=alpha, background=background)
     if legend:
         seen = np.zeros(len(colors), bool)
         seen[mask] = True
         present = [i for i in np.flatnonzero(seen).tolist() if i != background]
-        names = [(labels[i].display_name or labels[i].category_name if i < len(labels)
-                  else "") or str(i) for i in present]
+        names = [result.class_name(i) or str(i) for i in present]
         _draw_panel(out, names, _default_font_scale(out), swatches=colors[present], right=True)
     return out
 
@@ -208,8 +204,7 @@ def draw(image: ImageLike, result: Any, **kwargs: Any) -> np.ndarray:
 def encode_png(rgb: ImageLike) -> bytes:
     """Returns the image (``HxWx3`` ``uint8`` RGB, or anything :func:`load_image` accepts)
     encoded as PNG."""
-    bgr = cv2.cvtColor(load_image(rgb), cv2.COLOR_RGB2BGR)
-    return cv2.imencode(".png", bgr)[1].tobytes()
+    return cv2.imencode(".png", cv2.cvtColor(load_image(rgb), cv2.COLOR_RGB2BGR))[1].tobytes()
 
 
 def save_image(rgb: ImageLike, path: str | os.PathLike) -> None:

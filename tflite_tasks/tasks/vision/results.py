@@ -96,6 +96,21 @@ class SegmentationResult(_ToDict, _Picture):
     image: np.ndarray | None = field(default=None, repr=False, compare=False,
                                      metadata=NOT_IN_DICT)
 
+    def class_name(self, index: int) -> str:
+        """The display name of class ``index``, else its label; ``""`` when it has neither."""
+        if 0 <= index < len(self.colored_labels):
+            label = self.colored_labels[index]
+            return label.display_name or label.category_name
+        return ""
+
+    def class_colors(self, count: int = 0) -> np.ndarray:
+        """(K, 3) uint8 RGB colours of classes 0..K-1, K = max(``count``, labelled classes):
+        the ``colored_labels``' colours, then the Pascal VOC palette's."""
+        colors = pascal_voc_palette(max(count, len(self.colored_labels)))
+        if self.colored_labels:
+            colors[: len(self.colored_labels)] = [label.color for label in self.colored_labels]
+        return colors
+
     def __eq__(self, other: object) -> bool:
         """Equal when the masks hold the same values and the labels are the same."""
         if not isinstance(other, SegmentationResult):
