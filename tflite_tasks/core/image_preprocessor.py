@@ -15,7 +15,8 @@ them:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -30,6 +31,45 @@ from tflite_tasks.metadata.schema import ColorSpaceType, NormalizationOptions, T
 
 _CV_DEPTH = {np.dtype(np.float32): cv2.CV_32F, np.dtype(np.int8): cv2.CV_8S}
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the (turned) image lands in the input tensor, in tensor pixels: the tensor is
+    ``tensor_width`` x ``tensor_height`` and the image fills the box ``(left, top, width,
+    height)``; the rest, if any, is padding (pixel value 0)."""
+
+    tensor_width: int
+    tensor_height: int
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, image_width: int, image_height: int, tensor_width: int, tensor_height: int,
+           keep_aspect_ratio: bool) -> Placement:
+        """Stretches the image over the tensor, or with ``keep_aspect_ratio`` scales it to
+        fit and centres it, padding the two sides it doesn't reach."""
+        if not keep_aspect_ratio:
+            return cls(tensor_width, tensor_height, 0, 0, tensor_width, tensor_height)
+        scale = min(tensor_width / image_width, tensor_height / image_height)
+        width = min(tensor_width, max(1, round(image_width * scale)))
+        height = min(tensor_height, max(1, round(image_height * scale)))
+        return cls(tensor_width, tensor_height, (tensor_width - width) // 2,
+                   (tensor_height - height) // 2, width, height)
+
+    @property
+    def is_padded(self) -> bool:
+        return (self.width, self.height) != (self.tensor_width, self.tensor_height)
+
+    def to_image(self, points: np.ndarray) -> np.ndarray:
+        """Maps (N, 2) ``(x, y)`` normalized to the tensor to (N, 2) ``(x, y)`` normalized to
+        the image placed in it (outside [0, 1] in the padding)."""
+        points = np.asarray(points, np.float64).reshape(-1, 2)
+        scale = np.array([self.tensor_width / self.width, self.tensor_height / self.height])
+        shift = np.array([self.left / self.width, self.top / self.height])
+        return points * scale - shift
 
 
 def _channel_values(values: float | Sequence[float], name: str, channels: int) -> np.ndarray:
@@ -50,9 +90,15 @@ class ImagePreprocessor:
             and dtype uint8, int8 or float32.
         options: normalization overriding the metadata.
         position: which input is the image.
+        keep_aspect_ratio: scale images to fit the input and pad the rest (with pixel value
+            0, centred), instead of stretching them over it.
+        dynamic_size: for inputs of dynamic height and width, the tensor's (width, height)
+            for an image of the given (width, height); default the image's own size.
     """
 
-    def __init__(self, engine: Engine, options: ImageOptions, position: int = 0) -> None:
+    def __init__(self, engine: Engine, options: ImageOptions, position: int = 0, *,
+                 keep_aspect_ratio: bool = False,
+                 dynamic_size: Callable[[int, int], tuple[int, int]] | None = None) -> None:
         self.engine = engine
         self.position = position
         spec = engine.inputs[position]
@@ -76,6 +122,8 @@ class ImagePreprocessor:
         self._uniform = self._alpha is not None and bool(
             np.all(self._alpha == self._alpha[0]) and np.all(self._beta == self._beta[0]))
         self._dynamic = shape[1] < 0 and shape[2] < 0
+        self._dynamic_size = dynamic_size
+        self.keep_aspect_ratio = keep_aspect_ratio
         self._resized: np.ndarray | None = None
         self._resize = _resize if options.resampling == "opencv" else resize_like_libyuv
 
@@ -132,12 +180,20 @@ class ImagePreprocessor:
         shape = self.engine.inputs[self.position].shape
         return shape[2], shape[1]
 
-    def _target_size(self, region: np.ndarray, turns: int) -> tuple[int, int]:
-        """(width, height) of the tensor: the input's, or the rotated region's if dynamic."""
+    def placement(self, width: int, height: int) -> Placement:
+        """Where an upright (turned) region of ``width`` x ``height`` pixels lands in the
+        input tensor."""
         if not self._dynamic:
-            return self.size
+            tensor_size = self.size
+        elif self._dynamic_size is not None:
+            tensor_size = self._dynamic_size(width, height)
+        else:
+            tensor_size = (width, height)
+        return Placement.of(width, height, *tensor_size, self.keep_aspect_ratio)
+
+    def _place(self, region: np.ndarray, turns: int) -> Placement:
         height, width = region.shape[:2]
-        return (height, width) if turns in (90, 270) else (width, height)
+        return self.placement(*((height, width) if turns in (90, 270) else (width, height)))
 
     def write(
         self, rgb: np.ndarray, roi: RegionOfInterest | None = None, rotation: int = 0
@@ -148,13 +204,14 @@ class ImagePreprocessor:
         """
         region = rgb if roi is None else crop_and_rotate(rgb, roi, 0)
         turns = clockwise_turn(rotation)
-        width, height = self._target_size(region, turns)
+        place = self._place(region, turns)
+        width, height = place.tensor_width, place.tensor_height
         if self._dynamic:
             self.engine.resize_input(self.position, (1, height, width, self.channels))
         resized = self._resized
         if self._alpha is not None and (resized is None or resized.shape[:2] != (height, width)):
             resized = self._resized = np.empty((height, width, self.channels), np.uint8)
-        self._fill(region, turns, self.engine.input_view(self.position)[0], resized)
+        self._fill(region, turns, self.engine.input_view(self.position)[0], resized, place)
 
     def prepare(
         self, rgb: np.ndarray, roi: RegionOfInterest | None = None, rotation: int = 0
@@ -165,11 +222,12 @@ class ImagePreprocessor:
         """
         region = rgb if roi is None else crop_and_rotate(rgb, roi, 0)
         turns = clockwise_turn(rotation)
-        width, height = self._target_size(region, turns)
+        place = self._place(region, turns)
+        width, height = place.tensor_width, place.tensor_height
         tensor = np.empty((1, height, width, self.channels), self.dtype)
         resized = (None if self._alpha is None
                    else np.empty((height, width, self.channels), np.uint8))
-        self._fill(region, turns, tensor[0], resized)
+        self._fill(region, turns, tensor[0], resized, place)
         return tensor
 
     def load(self, tensor: np.ndarray) -> None:
@@ -178,17 +236,21 @@ class ImagePreprocessor:
             self.engine.resize_input(self.position, tensor.shape)
         self.engine.set_input(self.position, tensor)
 
-    def _fill(
-        self, region: np.ndarray, turns: int, out: np.ndarray, resized: np.ndarray | None
-    ) -> None:
+    def _fill(self, region: np.ndarray, turns: int, out: np.ndarray,
+              resized: np.ndarray | None, place: Placement) -> None:
         """Resizes ``region`` (h, w, 3) into ``out`` (H, W, C), rotated ``turns`` degrees
-        clockwise; through the uint8 buffer ``resized`` (H, W, C) when converting.
+        clockwise, where ``place`` puts it; through the uint8 buffer ``resized`` (H, W, C)
+        when converting.
 
         The resize comes first, so rotation and grayscale conversion run at model size.
         """
         pixels = out if resized is None else resized
+        if place.is_padded:
+            pixels[...] = 0
+            pixels = pixels[place.top: place.top + place.height,
+                            place.left: place.left + place.width]
         height, width = pixels.shape[:2]
-        if turns == 0 and self.channels == 3:
+        if turns == 0 and self.channels == 3 and pixels.flags.c_contiguous:
             self._resize(region, width, height, pixels)
         else:
             upright = (height, width) if turns in (90, 270) else (width, height)

@@ -71,6 +71,20 @@ class Region:
             ox, oy, bw, bh = self.width - oy - bh, ox, bh, bw
         return np.stack([ox + self.x, oy + self.y, bw, bh], axis=1).astype(np.int64)
 
+    def points_to_image(self, points: np.ndarray) -> np.ndarray:
+        """Maps (N, 2) ``(x, y)`` normalized to the turned region to (N, 2) float64 ``(x, y)``
+        in image pixels (continuous: the image spans ``[0, width] x [0, height]``)."""
+        points = np.asarray(points, np.float64).reshape(-1, 2)
+        w_up, h_up = self.upright_size
+        x, y = points[:, 0] * w_up, points[:, 1] * h_up
+        if self.rotation == 90:
+            x, y = y, self.height - x
+        elif self.rotation == 180:
+            x, y = self.width - x, self.height - y
+        elif self.rotation == 270:
+            x, y = self.width - y, x
+        return np.stack([x + self.x, y + self.y], axis=1)
+
     def bounding_boxes(self, boxes: np.ndarray) -> list[BoundingBox]:
         """:meth:`boxes_to_image` as :class:`BoundingBox` objects."""
         return [BoundingBox(*row) for row in self.boxes_to_image(boxes).tolist()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -40,8 +40,10 @@ class ImageTask(BaseTask[OptionsT]):
     _output_positions: list[int]
     """The output tensors each call reads, in the order the postprocessing takes them."""
 
-    def _setup_image_input(self, image_options: ImageOptions, task: str) -> None:
-        """Checks the model has one image input and prepares its preprocessor."""
+    def _setup_image_input(self, image_options: ImageOptions, task: str,
+                           **preprocessing: Any) -> None:
+        """Checks the model has one image input and prepares its preprocessor
+        (``preprocessing``: keyword arguments of :class:`ImagePreprocessor`)."""
         image_options.validate()
         engine = self.engine
         if len(engine.inputs) != 1:
@@ -49,7 +51,7 @@ class ImageTask(BaseTask[OptionsT]):
                 f"an {task} has one image input; this model has {len(engine.inputs)} inputs "
                 f"({', '.join(s.name for s in engine.inputs)})"
             )
-        self._preprocessor = ImagePreprocessor(engine, image_options)
+        self._preprocessor = ImagePreprocessor(engine, image_options, **preprocessing)
 
     def preprocess(self, image: ImageLike) -> np.ndarray:
         """Decodes ``image`` (path, bytes, array, PIL image) into an HxWx3 uint8 RGB array."""
