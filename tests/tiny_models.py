@@ -78,11 +78,14 @@ def constant_outputs_model(
     names: Sequence[str] | None = None,
     input_shape: Sequence[int] = (1, 4, 4, 3),
     input_dtype: type = np.float32,
+    dynamic: bool = False,
 ) -> bytes:
     """Image ``input_shape`` -> outputs equal to ``outputs`` (any image), each of its own shape
-    and dtype (float32, or int32/int64/uint8 by a final CAST; quantized uint8 is not built)."""
+    and dtype (float32, or int32/int64/uint8 by a final CAST; quantized uint8 is not built).
+    With ``dynamic`` the input's height and width are dynamic (-1 in its signature)."""
     g = GraphBuilder()
-    image = g.input("image", tuple(input_shape), input_dtype)
+    signature = (1, -1, -1, input_shape[-1]) if dynamic else None
+    image = g.input("image", tuple(input_shape), input_dtype, shape_signature=signature)
     x = image
     if input_dtype != np.float32:
         x = g.add_op("CAST", [image], tuple(input_shape), np.float32)

@@ -41,16 +41,28 @@ from tflite_tasks.tasks.vision.object_detector import (
     ObjectDetector,
     ObjectDetectorOptions,
 )
+from tflite_tasks.tasks.vision.pose_estimator import (
+    KEYPOINT_NAMES,
+    SKELETON_EDGES,
+    PoseEstimator,
+    PoseEstimatorOptions,
+    PoseOptions,
+)
 from tflite_tasks.tasks.vision.results import (
     ColoredLabel,
     Detection,
     DetectionResult,
+    Keypoint,
+    Pose,
+    PoseResult,
     SegmentationResult,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "KEYPOINT_NAMES",
+    "SKELETON_EDGES",
     "BaseOptions",
     "BoundingBox",
     "Category",
@@ -75,12 +87,18 @@ __all__ = [
     "ImageSegmenterOptions",
     "InputError",
     "InputFileNotFoundError",
+    "Keypoint",
     "MetadataError",
     "ModelFileNotFoundError",
     "ModelLoadError",
     "ObjectDetector",
     "ObjectDetectorOptions",
     "OptionsError",
+    "Pose",
+    "PoseEstimator",
+    "PoseEstimatorOptions",
+    "PoseOptions",
+    "PoseResult",
     "Region",
     "ScoreCalibration",
     "SegmentationOptions",

@@ -11,10 +11,17 @@ import sys
 from collections.abc import Sequence
 
 from tflite_tasks import __version__
-from tflite_tasks.cli import classify_cmd, detect_cmd, embed_cmd, inspect_cmd, segment_cmd
+from tflite_tasks.cli import (
+    classify_cmd,
+    detect_cmd,
+    embed_cmd,
+    inspect_cmd,
+    pose_cmd,
+    segment_cmd,
+)
 from tflite_tasks.core.errors import TfliteTasksError
 
-COMMANDS = (classify_cmd, detect_cmd, segment_cmd, embed_cmd, inspect_cmd)
+COMMANDS = (classify_cmd, detect_cmd, segment_cmd, embed_cmd, pose_cmd, inspect_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

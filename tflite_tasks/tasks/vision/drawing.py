@@ -1,4 +1,4 @@
-"""Drawing results over their image: boxes, masks and class names, with OpenCV.
+"""Drawing results over their image: boxes, masks, class names and skeletons, with OpenCV.
 
 Every function returns a new ``HxWx3`` ``uint8`` RGB image and leaves its input unchanged::
 
@@ -26,9 +26,12 @@ import numpy as np
 from tflite_tasks.core.containers import Category, ClassificationResult
 from tflite_tasks.core.errors import InputError
 from tflite_tasks.core.image import ImageLike, load_image
+from tflite_tasks.tasks.vision.pose_estimator import KEYPOINT_NAMES, SKELETON_EDGES
 from tflite_tasks.tasks.vision.results import (
     Detection,
     DetectionResult,
+    Pose,
+    PoseResult,
     SegmentationResult,
     pascal_voc_palette,
 )
@@ -182,10 +185,70 @@ def draw_classifications(
     return out
 
 
+SIDE_COLORS: dict[str, Color] = {"left": (255, 150, 0), "right": (0, 200, 255),
+                                  "centre": (255, 0, 255)}
+"""Bone colours of :func:`draw_poses`: bones between two ``left_`` keypoints, two
+``right_`` keypoints, and the others (face to shoulders, across the torso)."""
+
+
+def draw_poses(
+    image: ImageLike,
+    poses: PoseResult | Sequence[Pose],
+    *,
+    edges: Sequence[tuple[str, str]] | None = None,
+    min_keypoint_score: float = 0.0,
+    thickness: int | None = None,
+    show_boxes: bool = False,
+) -> np.ndarray:
+    """Draws each pose's skeleton: its bones (coloured by body side, :data:`SIDE_COLORS`)
+    and its keypoints (white dots).
+
+    Args:
+        image: the image the keypoints refer to (anything :func:`load_image` accepts).
+        poses: a :class:`PoseResult` or a list of :class:`Pose`, in pixels of ``image``.
+        edges: the bones as pairs of keypoint names; default the COCO skeleton
+            (:data:`~tflite_tasks.tasks.vision.pose_estimator.SKELETON_EDGES`).
+        min_keypoint_score: leave out keypoints (and their bones) scoring below this.
+        thickness: bone width in pixels; default ``max(2, round(min(H, W) / 150))``.
+        show_boxes: also draws each pose's bounding box and score.
+
+    Returns:
+        A new ``HxWx3`` ``uint8`` RGB image.
+    """
+    out = load_image(image).copy()
+    if thickness is None:
+        thickness = max(2, round(min(out.shape[:2]) / 150))
+    if edges is None:
+        edges = [(KEYPOINT_NAMES[a], KEYPOINT_NAMES[b]) for a, b in SKELETON_EDGES]
+    if isinstance(poses, PoseResult):
+        poses = poses.poses
+    shift = 4  # sub-pixel positions: OpenCV's fixed-point coordinates with 4 bits
+    for pose in poses:
+        # OpenCV puts pixel centres at integers, keypoints at +0.5.
+        points = {k.name: (round((k.x - 0.5) * 16), round((k.y - 0.5) * 16))
+                  for k in pose.keypoints if k.score >= min_keypoint_score}
+        for a, b in edges:
+            if a in points and b in points:
+                side = next((s for s in ("left", "right")
+                             if a.startswith(s + "_") and b.startswith(s + "_")), "centre")
+                cv2.line(out, points[a], points[b], SIDE_COLORS[side], thickness, cv2.LINE_AA,
+                         shift)
+        for point in points.values():
+            cv2.circle(out, point, 16 * thickness, (255, 255, 255), cv2.FILLED, cv2.LINE_AA,
+                       shift)
+            cv2.circle(out, point, 16 * thickness, (40, 40, 40), 1, cv2.LINE_AA, shift)
+    if show_boxes:
+        boxes = [Detection(pose.bounding_box, [Category(0, pose.score, "person")])
+                 for pose in poses]
+        out = draw_detections(out, boxes, color=SIDE_COLORS["centre"])
+    return out
+
+
 DRAWERS: dict[type, Callable[..., np.ndarray]] = {
     DetectionResult: draw_detections,
     SegmentationResult: draw_segmentation,
     ClassificationResult: draw_classifications,
+    PoseResult: draw_poses,
 }
 """The drawer of each result type, used by :func:`draw`; add an entry to draw a new type."""
 

@@ -122,3 +122,63 @@ class SegmentationResult(_ToDict, _Picture):
                          (self.confidence_masks, other.confidence_masks)))
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like any dataclass with eq
+
+
+@dataclass
+class Keypoint(_ToDict):
+    """One body point of a pose.
+
+    Attributes:
+        name: the keypoint's name ("nose", "left_wrist", ...).
+        x, y: position in pixels of the caller's image (continuous: the image spans
+            ``[0, width] x [0, height]``; y down).
+        score: the model's confidence in [0, 1].
+        normalized_x, normalized_y: ``x / width`` and ``y / height`` of the image.
+    """
+
+    name: str
+    x: float
+    y: float
+    score: float
+    normalized_x: float = 0.0
+    normalized_y: float = 0.0
+
+
+@dataclass
+class Pose(_ToDict):
+    """One person: keypoints, an overall score and a box around them.
+
+    Attributes:
+        keypoints: the keypoints scoring at least ``min_keypoint_score``, in the model's
+            keypoint order (COCO order by default: nose, left_eye, ..., right_ankle).
+        score: the pose's confidence in [0, 1].
+        bounding_box: pixels of the caller's image; the model's box for MoveNet MultiPose,
+            else the box around ``keypoints``.
+    """
+
+    keypoints: list[Keypoint] = field(default_factory=list)
+    score: float = 0.0
+    bounding_box: BoundingBox = field(default_factory=lambda: BoundingBox(0, 0, 0, 0))
+
+    def keypoint(self, name: str) -> Keypoint | None:
+        """The keypoint called ``name``, or ``None`` when it is not in this pose."""
+        return next((k for k in self.keypoints if k.name == name), None)
+
+    def to_array(self) -> np.ndarray:
+        """(K, 3) float64 rows ``(x, y, score)`` of :attr:`keypoints`."""
+        return np.array([(k.x, k.y, k.score) for k in self.keypoints],
+                        np.float64).reshape(-1, 3)
+
+
+@dataclass
+class PoseResult(_ToDict, _Picture):
+    """The poses found in one image, by descending score.
+
+    Attributes:
+        poses: one :class:`Pose` per person.
+        image: the caller's image (HxWx3 uint8 RGB); not in ``to_dict()``.
+    """
+
+    poses: list[Pose] = field(default_factory=list)
+    image: np.ndarray | None = field(default=None, repr=False, compare=False,
+                                     metadata=NOT_IN_DICT)
