@@ -141,7 +141,7 @@ def test_dynamic_input_is_resized_to_multiples_of_32():
     assert pose.bounding_box.origin_y == int(np.floor(-10 * 200 / 171))
 
 
-def test_keypoint_names_from_the_metadata_and_from_options():
+def test_keypoint_names_from_the_metadata_and_from_options(tmp_path):
     names = [f"point{i}" for i in range(5)]
     model = movenet_single(GRID[:5])
     labelled = with_metadata(model, [TensorMetadata(
@@ -150,8 +150,11 @@ def test_keypoint_names_from_the_metadata_and_from_options():
                                          type=AssociatedFileType.TENSOR_AXIS_LABELS)])],
         {"keypoints.txt": ("\n".join(names) + "\n").encode()}, normalization=None)
     assert PoseEstimator.create_from_buffer(labelled).keypoint_names == tuple(names)
-    assert PoseEstimator.create_from_buffer(model, keypoint_names=names).keypoint_names == tuple(
-        names)
+    names_file = tmp_path / "names.txt"
+    names_file.write_text("\n".join(names) + "\n")
+    given = PoseEstimator.create_from_buffer(model, keypoint_names=names_file)
+    names_file.unlink()
+    assert pickle.loads(pickle.dumps(given)).keypoint_names == tuple(names)
     with pytest.raises(OptionsError, match="keypoint_names"):
         PoseEstimator.create_from_buffer(model)
     with pytest.raises(OptionsError, match="4 names for the model's 5"):

@@ -153,6 +153,8 @@ class PoseEstimator(ImageTask[PoseEstimatorOptions]):
         self.model = recognize(engine, pose.pose_family)
         self._output_positions = self.model.positions
         self._keypoint_names = self._names(pose.keypoint_names)
+        if pose.keypoint_names is not None:  # read from their file once: pickles travel
+            options.pose_options = replace(pose, keypoint_names=list(self._keypoint_names))
         image_options = options.image_options
         spec = engine.inputs[0] if len(engine.inputs) == 1 else None
         has_normalization = process_unit_options(engine.metadata.input_tensor(0),
