@@ -351,3 +351,14 @@ def test_regions_map_points_like_boxes():
     points = region.points_to_image(corners)
     assert (points.min(axis=0).tolist(), (points.max(axis=0) - points.min(axis=0)).tolist()) \
         == (box[:2].tolist(), box[2:].tolist())
+
+
+def test_posenet_outputs_with_nan_and_infinities_still_decode():
+    grid = (1, 3, 3)
+    broken = [np.full((*grid, channels), value, np.float32)
+              for channels, value in ((17, np.nan), (34, np.inf), (32, -np.inf), (32, np.nan))]
+    estimator = PoseEstimator.create_from_buffer(
+        constant_outputs_model(broken, None, (1, 9, 9, 3)), part_score_threshold=0.0,
+        min_pose_score=0.0)
+    (pose,) = estimator.estimate(np.zeros((9, 9, 3), np.uint8)).poses
+    assert np.isfinite(pose.to_array()).all()

@@ -140,8 +140,12 @@ class PoseNet(PoseFamily):
 
     def decode(self, outputs: list[np.ndarray], input_size: tuple[int, int],
                settings: DecodeSettings) -> RawPoses:
-        heatmaps, offsets, forward, backward = (value[0] for value in self._real(outputs))
-        scores = 1.0 / (1.0 + np.exp(-heatmaps.astype(np.float64)))
+        # A broken model's NaN or infinite values become 0: no position, no score.
+        heatmaps, offsets, forward, backward = (
+            np.nan_to_num(value[0], nan=0.0, posinf=0.0, neginf=0.0)
+            for value in self._real(outputs))
+        with np.errstate(over="ignore"):
+            scores = 1.0 / (1.0 + np.exp(-heatmaps.astype(np.float64)))
         width, height = input_size
         stride_y = pose_decoders.output_stride(height, scores.shape[0])
         stride_x = pose_decoders.output_stride(width, scores.shape[1])
