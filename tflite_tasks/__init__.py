@@ -42,13 +42,13 @@ from tflite_tasks.tasks.vision.object_detector import (
     ObjectDetectorOptions,
 )
 from tflite_tasks.tasks.vision.pose_estimator import (
-    KEYPOINT_NAMES,
-    SKELETON_EDGES,
     PoseEstimator,
     PoseEstimatorOptions,
     PoseOptions,
 )
 from tflite_tasks.tasks.vision.results import (
+    KEYPOINT_NAMES,
+    SKELETON_EDGES,
     ColoredLabel,
     Detection,
     DetectionResult,

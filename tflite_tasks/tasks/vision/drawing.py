@@ -26,8 +26,9 @@ import numpy as np
 from tflite_tasks.core.containers import Category, ClassificationResult
 from tflite_tasks.core.errors import InputError
 from tflite_tasks.core.image import ImageLike, load_image
-from tflite_tasks.tasks.vision.pose_estimator import KEYPOINT_NAMES, SKELETON_EDGES
 from tflite_tasks.tasks.vision.results import (
+    KEYPOINT_NAMES,
+    SKELETON_EDGES,
     Detection,
     DetectionResult,
     Pose,
@@ -207,7 +208,7 @@ def draw_poses(
         image: the image the keypoints refer to (anything :func:`load_image` accepts).
         poses: a :class:`PoseResult` or a list of :class:`Pose`, in pixels of ``image``.
         edges: the bones as pairs of keypoint names; default the COCO skeleton
-            (:data:`~tflite_tasks.tasks.vision.pose_estimator.SKELETON_EDGES`).
+            (:data:`~tflite_tasks.tasks.vision.results.SKELETON_EDGES`).
         min_keypoint_score: leave out keypoints (and their bones) scoring below this.
         thickness: bone width in pixels; default ``max(2, round(min(H, W) / 150))``.
         show_boxes: also draws each pose's bounding box and score.

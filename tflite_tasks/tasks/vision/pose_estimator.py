@@ -36,20 +36,12 @@ from tflite_tasks.metadata import process_unit_options
 from tflite_tasks.metadata.schema import NormalizationOptions
 from tflite_tasks.tasks.vision.image_task import ImageTask
 from tflite_tasks.tasks.vision.pose_families import DecodeSettings, RawPoses, recognize
-from tflite_tasks.tasks.vision.results import Keypoint, Pose, PoseResult
-
-KEYPOINT_NAMES = (
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
-    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
-    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+from tflite_tasks.tasks.vision.results import (
+    KEYPOINT_NAMES,
+    Keypoint,
+    Pose,
+    PoseResult,
 )
-"""The 17 COCO keypoints, in the order MoveNet and PoseNet output them."""
-
-SKELETON_EDGES = (
-    (0, 1), (0, 2), (1, 3), (2, 4), (0, 5), (0, 6), (5, 7), (7, 9), (6, 8), (8, 10),
-    (5, 6), (5, 11), (6, 12), (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),
-)
-"""The bones drawn between :data:`KEYPOINT_NAMES` indices: face, arms, torso, legs."""
 
 _FLOAT_CONVENTION = {"movenet_single": (0.0, 1.0), "movenet_multi": (0.0, 1.0),
                      "posenet": (127.5, 127.5)}
@@ -62,7 +54,9 @@ class PoseOptions:
     """Which poses and keypoints to keep, and how PoseNet outputs are decoded.
 
     Attributes:
-        max_poses: at most this many poses (the best); ``None`` keeps all.
+        max_poses: at most this many poses, the best; ``None`` keeps all. PoseNet's
+            multi-pose decoder stops after this many (as tfjs), in the order of their root
+            part's score, before ``min_pose_score`` applies.
         min_pose_score: drop poses scoring below this.
         min_keypoint_score: leave out keypoints scoring below this (a pose left with no
             keypoint is dropped); 0 keeps all.

@@ -12,6 +12,18 @@ import numpy as np
 
 from tflite_tasks.core.containers import NOT_IN_DICT, BoundingBox, Category, _ToDict
 
+KEYPOINT_NAMES = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+)
+"""The 17 COCO keypoints, in the order MoveNet and PoseNet output them."""
+
+SKELETON_EDGES = (
+    (0, 1), (0, 2), (1, 3), (2, 4), (0, 5), (0, 6), (5, 7), (7, 9), (6, 8), (8, 10),
+    (5, 6), (5, 11), (6, 12), (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),
+)
+"""The bones drawn between :data:`KEYPOINT_NAMES` indices: face, arms, torso, legs."""
 
 def pascal_voc_palette(count: int) -> np.ndarray:
     """Returns ``count`` RGB colours (count, 3) uint8: the Pascal VOC colour map, whose first
