@@ -17,6 +17,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="detections per frame (default: the model's)")
     parser.add_argument("--score-threshold", type=float, default=None,
                         help="drop detections scoring at or below this")
+    return run(parser, annotate, argv)
+
+
+def run(parser: argparse.ArgumentParser, work: Callable[[argparse.Namespace], str],
+        argv: list[str] | None) -> int:
+    """Adds ``--every`` and ``--num-threads`` to ``parser``, parses ``argv`` and prints what
+    ``work(args)`` returns; errors are printed and give exit status 1."""
     parser.add_argument("--every", type=int, default=1,
                         help="run the model on one frame in N (1: every frame)")
     parser.add_argument("--num-threads", type=int, default=None,
@@ -142,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.every < 1:
         parser.error("--every must be at least 1")
     try:
-        print(annotate(args))
+        print(work(args))
     except (Failure, TfliteTasksError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

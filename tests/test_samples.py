@@ -1,8 +1,9 @@
-"""The samples run: the notebooks (executed by a real kernel), the classify_folder and the
-annotate_video apps."""
+"""The samples run: the notebooks (executed by a real kernel), the classify_folder,
+annotate_video and pose_video apps."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -12,17 +13,23 @@ from pathlib import Path
 import cv2
 import nbformat
 import numpy as np
+import pytest
 from nbclient import NotebookClient
 from PIL import Image
 from testdata import data_path
+
+from tflite_tasks import KEYPOINT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 NOTEBOOK = SAMPLES / "image_classification.ipynb"
 DETECTION_NOTEBOOK = SAMPLES / "detection_and_segmentation.ipynb"
+POSE_NOTEBOOK = SAMPLES / "pose_estimation.ipynb"
 MOBILENET = "vision/mobilenet_v1_0.25_224_1_metadata_1.tflite"
 SSD = "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"
 DEEPLAB = "vision/deeplabv3.tflite"
+MOVENET = "pose/movenet_singlepose_lightning_int8.tflite"
+POSENET = "pose/posenet_mobilenet_v1_100_257x257_multi_kpt_stripped_integer_quant.tflite"
 
 
 def _env(data_root: Path) -> dict[str, str]:
@@ -53,8 +60,10 @@ def _text(cell: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def test_notebook_is_committed_without_outputs() -> None:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+@pytest.mark.parametrize("path", [NOTEBOOK, DETECTION_NOTEBOOK, POSE_NOTEBOOK],
+                         ids=lambda path: path.stem)
+def test_notebooks_are_committed_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -127,14 +136,6 @@ def _has_picture(cell: nbformat.NotebookNode) -> bool:
     return any("image/png" in o.get("data", {}) for o in cell.outputs)
 
 
-def test_detection_notebook_is_committed_without_outputs() -> None:
-    notebook = nbformat.read(DETECTION_NOTEBOOK, as_version=4)
-    nbformat.validate(notebook)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-
-
 def test_detection_notebook_detects_segments_and_embeds() -> None:
     cats = data_path("vision/cats_and_dogs.jpg")
     for model in (SSD, DEEPLAB, MOBILENET):
@@ -169,13 +170,59 @@ def _re_values(text: str, field: str) -> list[str]:
     return re.findall(rf"{field}=(-?\d+)", text)
 
 
+# -- pose_estimation.ipynb -----------------------------------------------------------------------
+
+
+def _stdout(cell: nbformat.NotebookNode) -> str:
+    """What a code cell printed, whole (a kernel may split it into several outputs)."""
+    return "".join(o.text for o in cell.outputs if o.get("name") == "stdout")
+
+
+def test_pose_notebook_estimates_poses_and_maps_them_back() -> None:
+    girl = data_path("pose/girl.jpg")
+    for path in (MOVENET, POSENET, "pose/pakutaso_person.jpg"):
+        data_path(path)
+    notebook = _run_notebook(girl.parent.parent, POSE_NOTEBOOK)
+    picture = _tagged(notebook, "movenet-picture")
+    assert _has_picture(picture) and "movenet_single" in _stdout(picture)
+    table = _stdout(_tagged(notebook, "keypoint-table")).splitlines()
+    rows = [line.split() for line in table if line.split()[:1] in ([n] for n in KEYPOINT_NAMES)]
+    assert [row[0] for row in rows] == list(KEYPOINT_NAMES)
+    assert all(0 <= float(row[3]) <= 1 and 0 <= float(row[5]) <= 1 for row in rows)
+    assert '"name": "nose"' in _stdout(_tagged(notebook, "to-dict"))
+    people = _tagged(notebook, "posenet-picture")
+    assert _has_picture(people)
+    halves = re.findall(r"^pose \d: .* (left|right) half", _stdout(people), re.MULTILINE)
+    assert sorted(halves) == ["left", "right"]
+    roi = _tagged(notebook, "roi")
+    assert _has_picture(roi)
+    for line in _stdout(roi).splitlines()[:2]:  # the right-hand person: 400 pixels further
+        x_roi, _, x_alone, _ = map(float, re.findall(r"-?\d+\.\d", line))
+        assert abs(x_roi - x_alone - 400) < 1
+    rotation = _tagged(notebook, "rotation")
+    assert _has_picture(rotation)
+    sideways, upright = ([float(v) for v in re.findall(r"-?\d+\.\d", line)]
+                         for line in _stdout(rotation).splitlines()[:2])
+    assert np.allclose(sideways, upright, atol=0.11)  # the same point, printed to 0.1 pixel
+    found = {label.strip(): ast.literal_eval(poses) for label, poses in
+             (line.split(":", 1) for line in _stdout(_tagged(notebook, "options")).splitlines())}
+    assert len(found["defaults"]) == 2
+    assert [width > 400 for _, _, width in found["max_poses=1 (single decoder)"]] == [True]
+    assert [width < 300 for _, _, width in found["max_poses=1, multi decoder"]] == [True]
+    assert len(found["min_pose_score=0.41"]) == len(found["nms_radius=150"]) == 1
+    assert all(count < 17 for _, count, _ in found["min_keypoint_score=0.3"])
+    assert _has_picture(_tagged(notebook, "draw-confident"))
+
+
 # -- annotate_video.py ---------------------------------------------------------------------------
 
 
-def _synthetic_video(path: Path, frames: int) -> tuple[list[np.ndarray], tuple[int, int]]:
-    """``frames`` frames of cats_and_dogs.jpg (halved), each shifted 8 pixels further right."""
-    image = cv2.imread(str(data_path("vision/cats_and_dogs.jpg")))
-    image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2))
+def _synthetic_video(path: Path, frames: int, picture: str = "vision/cats_and_dogs.jpg",
+                     scale: float = 0.5) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """``frames`` frames of ``picture`` (cats_and_dogs.jpg halved), each shifted 8 pixels
+    further right."""
+    image = cv2.imread(str(data_path(picture)))
+    image = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)))
     size = image.shape[1], image.shape[0]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 12.0, size)
     assert writer.isOpened()
@@ -260,3 +307,83 @@ def test_annotate_video_reports_errors(tmp_path) -> None:
     bad_suffix = _annotate(model, str(source), str(tmp_path / "out.gif"))
     assert bad_suffix.returncode == 1 and ".mp4 or .avi" in bad_suffix.stderr
     assert not (tmp_path / "out.avi").exists()
+
+
+# -- pose_video.py -------------------------------------------------------------------------------
+
+
+def _pose_video(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SAMPLES / "pose_video.py"), *args],
+                          capture_output=True, text=True,
+                          env=env or _env(data_path(MOVENET).parent.parent), timeout=300,
+                          check=False)
+
+
+def _drawn_shift(first: np.ndarray, second: np.ndarray) -> int:
+    """How many pixels right (-32 to 32) the pixels a drawing changed (boolean masks) moved
+    from one frame to the next: the shift that overlaps them most."""
+    overlap = {shift: int((np.roll(first, shift, axis=1) & second).sum())
+               for shift in range(-32, 33)}
+    return max(overlap, key=overlap.__getitem__)
+
+
+def test_pose_video_draws_skeletons_that_follow_the_person(tmp_path) -> None:
+    source = tmp_path / "girl.avi"
+    _synthetic_video(source, 6, "pose/girl.jpg", scale=2.0)  # 384x384, 8 pixels a frame
+    inputs, _ = _read_video(source)
+    out = tmp_path / "poses.avi"
+    done = _pose_video(str(data_path(MOVENET)), str(source), "--out", str(out), "--every", "2",
+                       "--max-poses", "1", "--min-keypoint-score", "0.3", "--num-threads", "1")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("movenet_single model, video")
+    runs = [line for line in lines if line.startswith("frame ")]
+    assert [line.split(":")[0] for line in runs] == ["frame 0", "frame 2", "frame 4"]
+    assert all(re.fullmatch(r"frame \d: 1 pose, \d+\.\d ms", line) for line in runs)
+    assert re.match(r"6 frames, 3 model runs in [\d.]+ s: [\d.]+ frames/s", lines[-2])
+    assert lines[-1] == f"wrote {out}"
+    frames, fps = _read_video(out)
+    assert len(frames) == 6 and fps == 12.0
+    for before, after in zip(inputs, frames, strict=True):
+        assert 0.005 < _changed(before, after) < 0.2  # bones and dots, not the picture
+    drawn = [np.abs(before.astype(np.int16) - after.astype(np.int16)).max(axis=2) > 60
+             for before, after in zip(inputs, frames, strict=True)]
+    shifts = [_drawn_shift(drawn[i], drawn[i + 1]) for i in range(5)]
+    # Frames 1, 3 and 5 show the poses of the frame before them: the skeleton stays; it
+    # follows the person, 16 pixels, on the frames the model runs on.
+    assert shifts[0::2] == [0, 0, 0] and all(abs(s - 16) <= 3 for s in shifts[1::2]), shifts
+
+
+def test_pose_video_finds_two_people_and_prints_without_writing(tmp_path) -> None:
+    person = cv2.imread(str(data_path("pose/pakutaso_person.jpg")))
+    source = tmp_path / "two.avi"
+    writer = cv2.VideoWriter(str(source), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (800, 600))
+    for _ in range(2):
+        writer.write(np.concatenate([person, person], axis=1))
+    writer.release()
+    done = _pose_video(str(data_path(POSENET)), str(source), "--num-threads", "1")
+    assert done.returncode == 0, done.stderr
+    assert "frame 0: 2 poses" in done.stdout and "frame 1: 2 poses" in done.stdout
+    assert "2 frames, 2 model runs" in done.stdout and "wrote" not in done.stdout
+
+
+def test_pose_video_reports_errors(tmp_path) -> None:
+    model = str(data_path(MOVENET))
+    missing = _pose_video(model, str(tmp_path / "missing.avi"))
+    assert missing.returncode == 1 and "cannot read video" in missing.stderr
+    camera = _pose_video(model, "99")  # no 100th camera here
+    assert camera.returncode == 1 and "cannot open camera 99" in camera.stderr
+    source = tmp_path / "in.avi"
+    _synthetic_video(source, 1, "pose/girl.jpg", scale=1.0)
+    bad_suffix = _pose_video(model, str(source), "--out", str(tmp_path / "out.gif"))
+    assert bad_suffix.returncode == 1 and ".mp4 or .avi" in bad_suffix.stderr
+    every = _pose_video(model, str(source), "--every", "0")
+    assert every.returncode == 2 and "--every must be at least 1" in every.stderr
+    not_a_pose_model = _pose_video(str(data_path(SSD)), str(source))
+    assert not_a_pose_model.returncode == 1 and "not a pose model" in not_a_pose_model.stderr
+    headless = sys.platform.startswith("linux") or "GUI: NONE" in cv2.getBuildInformation()
+    if headless:  # elsewhere --show could open a window: not in a test
+        env = {k: v for k, v in _env(data_path(MOVENET).parent.parent).items()
+               if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        show = _pose_video(model, str(source), "--show", env=env)
+        assert show.returncode == 1 and "--show needs" in show.stderr
