@@ -67,6 +67,13 @@ class DecodeSettings:
     nms_radius: float
 
 
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` with a broken model's NaN and infinities replaced by 0."""
+    if np.isfinite(values).all():
+        return values
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def _yx_to_xy(yx: np.ndarray) -> np.ndarray:
     return yx[..., ::-1].astype(np.float64)
 
@@ -140,10 +147,7 @@ class PoseNet(PoseFamily):
 
     def decode(self, outputs: list[np.ndarray], input_size: tuple[int, int],
                settings: DecodeSettings) -> RawPoses:
-        # A broken model's NaN or infinite values become 0: no position, no score.
-        heatmaps, offsets, forward, backward = (
-            np.nan_to_num(value[0], nan=0.0, posinf=0.0, neginf=0.0)
-            for value in self._real(outputs))
+        heatmaps, offsets, forward, backward = (_finite(value[0]) for value in self._real(outputs))
         with np.errstate(over="ignore"):
             scores = 1.0 / (1.0 + np.exp(-heatmaps.astype(np.float64)))
         width, height = input_size
