@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny_models import channel_mean_model
+from tiny_models import channel_mean_model, with_classifier_metadata
 
 from tflite_tasks import Engine, ImageOptions
 from tflite_tasks.core.image_preprocessor import ImagePreprocessor, Placement
@@ -52,3 +52,17 @@ def test_a_turned_image_is_fitted_upright(rotation):
     tensor = _tensor(image, rotation=rotation)
     assert (tensor[:, 4:12] == 200).all()
     assert (tensor[:, :4] == 0).all() and (tensor[:, 12:] == 0).all()
+
+
+def _first_value(model: bytes, **options) -> float:
+    engine = Engine(model, num_threads=1)
+    pre = ImagePreprocessor(engine, ImageOptions(**options), default_normalization=(100, 4))
+    return float(pre.prepare(np.full((4, 4, 3), 200, np.uint8))[0, 0, 0, 0])
+
+
+def test_the_task_default_normalization_comes_after_options_and_metadata():
+    plain = channel_mean_model(4)
+    assert _first_value(plain) == 25  # (200 - 100) / 4
+    assert _first_value(plain, normalization_std=10) == 10  # the option wins, per value
+    with_md = with_classifier_metadata(plain, normalization=([0.0], [2.0]))
+    assert _first_value(with_md) == 100  # the metadata's NormalizationOptions win

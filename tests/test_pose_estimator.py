@@ -247,9 +247,11 @@ def _posenet(**options) -> PoseEstimator:
     return PoseEstimator.create_from_file(data_path(POSENET), num_threads=1, **options)
 
 
-def _letterboxed_outputs(estimator: PoseEstimator, rgb: np.ndarray) -> list[np.ndarray]:
+def _letterboxed_outputs(estimator: PoseEstimator, rgb: np.ndarray
+                         ) -> tuple[list[np.ndarray], tuple[int, int, int, int]]:
     """The model's outputs on ``rgb`` fitted into 257x257 and padded with black, normalized
-    to [-1, 1], written out plainly, in the family's output order."""
+    to [-1, 1], written out plainly, in the family's output order; and where the picture
+    lies in the input, ``(left, top, width, height)``."""
     height, width = rgb.shape[:2]
     scale = min(257 / width, 257 / height)
     w, h = round(width * scale), round(height * scale)

@@ -94,11 +94,14 @@ class ImagePreprocessor:
             0, centred), instead of stretching them over it.
         dynamic_size: for inputs of dynamic height and width, the tensor's (width, height)
             for an image of the given (width, height); default the image's own size.
+        default_normalization: the task's (mean, std) for float and int8 inputs where
+            neither the options nor the metadata give them (else they are required).
     """
 
     def __init__(self, engine: Engine, options: ImageOptions, position: int = 0, *,
                  keep_aspect_ratio: bool = False,
-                 dynamic_size: Callable[[int, int], tuple[int, int]] | None = None) -> None:
+                 dynamic_size: Callable[[int, int], tuple[int, int]] | None = None,
+                 default_normalization: tuple[float, float] | None = None) -> None:
         self.engine = engine
         self.position = position
         spec = engine.inputs[position]
@@ -118,7 +121,7 @@ class ImagePreprocessor:
         tensor_md = engine.metadata.input_tensor(position)
         self._check_color_space(tensor_md)
         self._alpha, self._beta = self._affine(spec.dtype, spec.scale, spec.zero_point,
-                                               options, tensor_md)
+                                               options, tensor_md, default_normalization)
         self._uniform = self._alpha is not None and bool(
             np.all(self._alpha == self._alpha[0]) and np.all(self._beta == self._beta[0]))
         self._dynamic = shape[1] < 0 and shape[2] < 0
@@ -145,8 +148,11 @@ class ImagePreprocessor:
         zero_point: int,
         options: ImageOptions,
         tensor_md: TensorMetadata | None,
+        default: tuple[float, float] | None,
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Returns per-channel (alpha, beta) with ``tensor = alpha * pixel + beta``."""
+        """Returns per-channel (alpha, beta) with ``tensor = alpha * pixel + beta``: the
+        options' mean and std, else the metadata's NormalizationOptions, else (metadata
+        without NormalizationOptions) the task's ``default``."""
         if dtype == np.uint8:
             return None, None
         md = process_unit_options(tensor_md, NormalizationOptions)
@@ -156,6 +162,11 @@ class ImagePreprocessor:
             mean, mean_name = list(md.mean), "the metadata's NormalizationOptions.mean"
         if std is None and md is not None and md.std:
             std, std_name = list(md.std), "the metadata's NormalizationOptions.std"
+        if default is not None and md is None:
+            if mean is None:
+                mean, mean_name = default[0], "the task's default normalization_mean"
+            if std is None:
+                std, std_name = default[1], "the task's default normalization_std"
         if mean is None or std is None:
             raise OptionsError(
                 f"the model's image input is {dtype} and its metadata gives no "

@@ -32,8 +32,6 @@ from tflite_tasks.core.image_preprocessor import Placement
 from tflite_tasks.core.options import BaseOptions, ImageOptions, LabelsLike, is_int, is_real
 from tflite_tasks.core.options import read_labels as read_names
 from tflite_tasks.core.region import Region
-from tflite_tasks.metadata import process_unit_options
-from tflite_tasks.metadata.schema import NormalizationOptions
 from tflite_tasks.tasks.vision.image_task import ImageTask
 from tflite_tasks.tasks.vision.pose_families import DecodeSettings, RawPoses, recognize
 from tflite_tasks.tasks.vision.results import (
@@ -149,21 +147,10 @@ class PoseEstimator(ImageTask[PoseEstimatorOptions]):
         self._keypoint_names = self._names(pose.keypoint_names)
         if pose.keypoint_names is not None:  # read from their file once: pickles travel
             options.pose_options = replace(pose, keypoint_names=list(self._keypoint_names))
-        image_options = options.image_options
-        spec = engine.inputs[0] if len(engine.inputs) == 1 else None
-        has_normalization = process_unit_options(engine.metadata.input_tensor(0),
-                                                 NormalizationOptions) is not None
-        if spec is not None and spec.dtype != np.uint8 and not has_normalization:
-            mean, std = _FLOAT_CONVENTION[self.model.family]
-            image_options = replace(
-                image_options,
-                normalization_mean=(mean if image_options.normalization_mean is None
-                                    else image_options.normalization_mean),
-                normalization_std=(std if image_options.normalization_std is None
-                                   else image_options.normalization_std))
-        self._setup_image_input(image_options, "pose estimator",
+        self._setup_image_input(options.image_options, "pose estimator",
                                 keep_aspect_ratio=pose.keep_aspect_ratio,
-                                dynamic_size=_dynamic_size(pose.input_size))
+                                dynamic_size=_dynamic_size(pose.input_size),
+                                default_normalization=_FLOAT_CONVENTION[self.model.family])
         multi = (pose.posenet_decoding == "multi"
                  or (pose.posenet_decoding == "auto" and pose.max_poses != 1))
         self._settings = DecodeSettings(multi, pose.max_poses, float(pose.part_score_threshold),

@@ -25,6 +25,7 @@ SKELETON_EDGES = (
 )
 """The bones drawn between :data:`KEYPOINT_NAMES` indices: face, arms, torso, legs."""
 
+
 def pascal_voc_palette(count: int) -> np.ndarray:
     """Returns ``count`` RGB colours (count, 3) uint8: the Pascal VOC colour map, whose first
     entries are (0, 0, 0), (128, 0, 0), (0, 128, 0), (128, 128, 0), ... (the reference Task
