@@ -13,6 +13,12 @@ from tflite_tasks.core.containers import (
     Embedding,
     EmbeddingResult,
 )
+from tflite_tasks.core.custom_ops import (
+    CustomOpError,
+    register_custom_op,
+    registered_custom_ops,
+    unregister_custom_op,
+)
 from tflite_tasks.core.embedding import EmbeddingOptions, cosine_similarity
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import (
@@ -70,6 +76,7 @@ __all__ = [
     "ClassificationResult",
     "Classifications",
     "ColoredLabel",
+    "CustomOpError",
     "DecoderOptions",
     "Detection",
     "DetectionOptions",
@@ -109,4 +116,7 @@ __all__ = [
     "__version__",
     "cosine_similarity",
     "load_image",
+    "register_custom_op",
+    "registered_custom_ops",
+    "unregister_custom_op",
 ]

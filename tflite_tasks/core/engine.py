@@ -5,25 +5,31 @@ the model's inputs and outputs as :class:`TensorSpec`, writes inputs in place an
 outputs. It is not thread-safe by itself: tasks hold :attr:`Engine.lock` around the
 write-invoke-read sequence.
 
-Custom ops: the interpreter is built in :meth:`Engine._build_interpreter`; the model's op
-inventory comes from :func:`tflite_tasks.metadata.model_schema.operator_codes`. Running
-custom ops in Python plugs in there.
+Custom ops: when the model uses custom ops that have Python kernels (given to the engine,
+or registered with :func:`~tflite_tasks.core.custom_ops.register_custom_op`), the model runs
+as a :class:`~tflite_tasks.core.split_graph.SplitInterpreter`: builtin ops in LiteRT, those
+ops in Python, behind the same interpreter API.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 
+from tflite_tasks.core.custom_ops import Kernel, check_kernels, registered_custom_ops
 from tflite_tasks.core.errors import MetadataError, ModelLoadError, OptionsError
 from tflite_tasks.core.model_file import ModelSource, check_model_identifier, read_model_bytes
 from tflite_tasks.core.options import MAX_THREADS, is_int
+from tflite_tasks.core.split_graph import SplitInterpreter
+from tflite_tasks.metadata.model_schema import operator_codes
 
 if TYPE_CHECKING:
     from tflite_tasks.metadata import Metadata
@@ -107,13 +113,16 @@ class Engine:
         model: path to a ``.tflite`` file, or the model's bytes.
         num_threads: CPU threads for inference; ``None`` uses every CPU available to the
             process.
+        custom_ops: custom op name -> Python kernel (see :mod:`tflite_tasks.core.custom_ops`);
+            these take precedence over kernels registered for the whole process.
 
     Raises:
         ModelFileNotFoundError: the file does not exist.
         ModelLoadError: not a TFLite model, truncated or corrupt, or ops LiteRT cannot run.
     """
 
-    def __init__(self, model: ModelSource, *, num_threads: int | None = None) -> None:
+    def __init__(self, model: ModelSource, *, num_threads: int | None = None,
+                 custom_ops: Mapping[str, Kernel] | None = None) -> None:
         valid = is_int(num_threads) and 1 <= num_threads <= MAX_THREADS  # type: ignore[operator]
         if num_threads is not None and not valid:
             raise OptionsError(
@@ -122,16 +131,42 @@ class Engine:
         self.model_bytes, self.source = read_model_bytes(model)
         self.num_threads = int(num_threads or default_num_threads())
         self.lock = threading.RLock()
+        check_kernels(custom_ops or {})
+        self.custom_ops = dict(custom_ops or {})
         check_model_identifier(self.model_bytes, self.source)
         self._interpreter = self._build_interpreter()
         self.inputs = self._specs(self._interpreter.get_input_details())
         self.outputs = self._specs(self._interpreter.get_output_details())
 
-    def _build_interpreter(self) -> Interpreter:
+    def _custom_op_names(self) -> list[str]:
         try:
-            interpreter = Interpreter(
-                model_content=self.model_bytes, num_threads=self.num_threads
-            )
+            return sorted({name for code, name in operator_codes(self.model_bytes)
+                           if code == _CUSTOM_OP_CODE and name})
+        except (MetadataError, ModelLoadError):
+            return []
+
+    def _build_interpreter(self) -> Interpreter | SplitInterpreter:
+        kernels = {**registered_custom_ops(), **self.custom_ops}
+        in_python = {name: kernels[name] for name in self._custom_op_names() if name in kernels}
+        if not in_python:
+            return self._litert_interpreter(self.model_bytes)
+        try:
+            model = schema.ModelT.InitFromPackedBuf(self.model_bytes, 0)
+            graphs = model.subgraphs or []
+            inner = {code.customCode.decode("utf-8", "replace")
+                     for graph in graphs[1:] for op in graph.operators or []
+                     for code in [model.operatorCodes[op.opcodeIndex]] if code.customCode}
+        except Exception as e:  # the flatbuffers runtime raises whatever it trips on
+            raise ModelLoadError(f"{self.source} is not a valid TFLite model: {e}") from e
+        if not graphs or inner & set(in_python):
+            raise ModelLoadError(
+                f"{self.source}: Python kernels run custom ops of the main subgraph only; "
+                f"{', '.join(sorted(inner & set(in_python))) or 'the model has no subgraph'}")
+        return SplitInterpreter(model, in_python, self._litert_interpreter)
+
+    def _litert_interpreter(self, model_bytes: bytes) -> Interpreter:
+        try:
+            interpreter = Interpreter(model_content=model_bytes, num_threads=self.num_threads)
         except ValueError as e:
             raise ModelLoadError(
                 f"{self.source} is not a valid TFLite model (truncated or corrupt): {e}"
@@ -143,16 +178,10 @@ class Engine:
         return interpreter
 
     def _unresolved_ops_message(self, litert_message: str) -> str:
-        from tflite_tasks.metadata.model_schema import operator_codes
-
-        try:
-            custom = sorted(
-                {name for code, name in operator_codes(self.model_bytes)
-                 if code == _CUSTOM_OP_CODE and name}
-            )
-        except (MetadataError, ModelLoadError):
-            custom = []
-        first_line = litert_message.strip().splitlines()[0] if litert_message.strip() else ""
+        kernels = {**registered_custom_ops(), **self.custom_ops}
+        custom = [name for name in self._custom_op_names() if name not in kernels]
+        lines = litert_message.strip().splitlines()
+        first_line = lines[0].rstrip(".") if lines else ""
         if not custom:
             return f"LiteRT cannot prepare {self.source}: {first_line}"
         flex = [name for name in custom if name.startswith("Flex")]
@@ -164,6 +193,12 @@ class Engine:
             message += (
                 ". Ops named Flex* are select TensorFlow ops, which LiteRT's Python wheel does "
                 "not include: convert the model without SELECT_TF_OPS"
+            )
+        if len(flex) < len(custom):
+            message += (
+                ". To run a custom op in Python, give a kernel (inputs, custom_options) -> "
+                "outputs: BaseOptions(custom_ops={'Name': kernel}) or "
+                "tflite_tasks.register_custom_op('Name', kernel)"
             )
         return message
 
@@ -216,10 +251,11 @@ class Engine:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"model_bytes": self.model_bytes, "num_threads": self.num_threads,
-                "source": self.source}
+                "source": self.source, "custom_ops": self.custom_ops}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["model_bytes"], num_threads=state["num_threads"])
+        self.__init__(state["model_bytes"], num_threads=state["num_threads"],
+                      custom_ops=state["custom_ops"])
         self.source = state["source"]
 
     def __repr__(self) -> str:

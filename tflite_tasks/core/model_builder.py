@@ -24,6 +24,9 @@ _TENSOR_TYPES = {
     np.dtype(np.uint8): schema.TensorType.UINT8,
     np.dtype(np.int8): schema.TensorType.INT8,
     np.dtype(np.int64): schema.TensorType.INT64,
+    np.dtype(np.int16): schema.TensorType.INT16,
+    np.dtype(np.float64): schema.TensorType.FLOAT64,
+    np.dtype(np.bool_): schema.TensorType.BOOL,
 }
 
 
@@ -34,7 +37,7 @@ class GraphBuilder:
         self._tensors: list[Any] = []
         self._buffers: list[Any] = [schema.BufferT()]  # buffer 0: the empty sentinel
         self._operators: list[Any] = []
-        self._opcodes: dict[int, int] = {}
+        self._opcodes: dict[int | str, int] = {}
         self._opcode_list: list[Any] = []
 
     def _tensor(
@@ -98,17 +101,10 @@ class GraphBuilder:
         ``options`` is the builtin options table name and its fields in the schema's
         camelCase, e.g. ``("SoftmaxOptions", {"beta": 1.0})``.
         """
-        code = getattr(schema.BuiltinOperator, op)
-        if code not in self._opcodes:
-            opcode = schema.OperatorCodeT()
-            opcode.builtinCode = code
-            opcode.deprecatedBuiltinCode = min(code, 127)
-            self._opcodes[code] = len(self._opcode_list)
-            self._opcode_list.append(opcode)
         output = self._tensor(name or f"{op.lower()}_{len(self._operators)}", output_shape,
                               output_dtype, quantization=quantization)
         operator = schema.OperatorT()
-        operator.opcodeIndex = self._opcodes[code]
+        operator.opcodeIndex = self._opcode(getattr(schema.BuiltinOperator, op))
         operator.inputs = list(inputs)
         operator.outputs = [output]
         if options is not None:
@@ -120,6 +116,37 @@ class GraphBuilder:
             operator.builtinOptions = table
         self._operators.append(operator)
         return output
+
+    def add_custom_op(
+        self,
+        op: str,
+        inputs: Sequence[int],
+        outputs: Sequence[tuple[Sequence[int], np.dtype | type]],
+        custom_options: bytes = b"",
+    ) -> list[int]:
+        """Adds custom op ``op`` with outputs of the given (shape, dtype); returns their indices."""
+        operator = schema.OperatorT()
+        operator.opcodeIndex = self._opcode(op)
+        operator.inputs = list(inputs)
+        operator.outputs = [self._tensor(f"{op}_{len(self._operators)}_{i}", shape, dtype)
+                            for i, (shape, dtype) in enumerate(outputs)]
+        operator.customOptions = list(custom_options) or None
+        self._operators.append(operator)
+        return list(operator.outputs)
+
+    def _opcode(self, code: int | str) -> int:
+        """The index of the operator code of builtin ``code`` or custom op ``code``."""
+        if code not in self._opcodes:
+            opcode = schema.OperatorCodeT()
+            if isinstance(code, str):
+                opcode.builtinCode = opcode.deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
+                opcode.customCode = code
+            else:
+                opcode.builtinCode = code
+                opcode.deprecatedBuiltinCode = min(code, 127)
+            self._opcodes[code] = len(self._opcode_list)
+            self._opcode_list.append(opcode)
+        return self._opcodes[code]
 
     def build(self, inputs: Sequence[int], outputs: Sequence[int], description: str = "") -> bytes:
         """Returns the model's flatbuffer bytes (without metadata)."""

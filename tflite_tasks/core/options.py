@@ -21,6 +21,7 @@ from tflite_tasks.core.errors import OptionsError
 
 if TYPE_CHECKING:
     from tflite_tasks.core.classification import ScoreCalibration
+    from tflite_tasks.core.custom_ops import Kernel
 
 LabelsLike = str | os.PathLike | Sequence[str]
 """Labels: a list of names, or the path of a text file with one name per line."""
@@ -48,11 +49,15 @@ class BaseOptions:
         model_file: path of the ``.tflite`` model.
         model_bytes: the model's bytes (instead of ``model_file``).
         num_threads: CPU threads for inference; ``None`` uses every CPU available.
+        custom_ops: Python kernels for custom ops the model uses, by op name (see
+            :mod:`tflite_tasks.core.custom_ops`); they take precedence over kernels
+            registered with ``register_custom_op``.
     """
 
     model_file: str | os.PathLike | None = None
     model_bytes: bytes | None = field(default=None, repr=False)
     num_threads: int | None = None
+    custom_ops: Mapping[str, Kernel] | None = None
 
     def model_source(self) -> str | os.PathLike | bytes:
         """Returns the model path or bytes; exactly one of the two must be given."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from tflite_tasks.core.custom_ops import Kernel
 from tflite_tasks.core.engine import Engine
 from tflite_tasks.core.errors import OptionsError, TaskClosedError
 from tflite_tasks.core.options import BaseOptions, from_flat_options
@@ -57,12 +58,16 @@ class BaseTask(Generic[OptionsT]):
     """Common construction and lifecycle; subclasses set ``options_class`` and ``_setup``."""
 
     options_class: ClassVar[type]
+    kernels: ClassVar[Mapping[str, Kernel]] = {}
+    """Python kernels of custom ops the task's models use (options may replace them)."""
 
     def __init__(self, options: OptionsT) -> None:
         _check_groups(options, self.options_class)
         base: BaseOptions = options.base_options  # type: ignore[attr-defined]
         self._options = options
-        self._engine: Engine | None = Engine(base.model_source(), num_threads=base.num_threads)
+        self._engine: Engine | None = Engine(
+            base.model_source(), num_threads=base.num_threads,
+            custom_ops={**self.kernels, **(base.custom_ops or {})})
         self._setup()
 
     def _setup(self) -> None:
