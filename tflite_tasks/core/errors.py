@@ -42,3 +42,7 @@ class OptionsError(TfliteTasksError, ValueError):
 
 class TaskClosedError(TfliteTasksError, RuntimeError):
     """The task was closed; create a new one."""
+
+
+class MissingDependencyError(TfliteTasksError, ImportError):
+    """An optional package the model needs is not installed; the message says which extra."""
