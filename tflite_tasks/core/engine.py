@@ -162,9 +162,13 @@ class Engine:
             raise ModelLoadError(
                 f"{self.source}: Python kernels run custom ops of the main subgraph only; "
                 f"{', '.join(sorted(inner & set(in_python))) or 'the model has no subgraph'}")
-        return SplitInterpreter(model, in_python, self._litert_interpreter)
+        return SplitInterpreter(model, in_python,
+                                lambda sub_model: self._litert_interpreter(sub_model, False))
 
-    def _litert_interpreter(self, model_bytes: bytes) -> Interpreter:
+    def _litert_interpreter(self, model_bytes: bytes, shapes_known: bool = True) -> Interpreter:
+        """A LiteRT interpreter with its tensors allocated. With ``shapes_known`` False (a
+        part of a split model, whose inputs may have no static shape yet) only unresolved
+        ops are errors."""
         try:
             interpreter = Interpreter(model_content=model_bytes, num_threads=self.num_threads)
         except ValueError as e:
@@ -174,7 +178,8 @@ class Engine:
         try:
             interpreter.allocate_tensors()
         except RuntimeError as e:
-            raise ModelLoadError(self._unresolved_ops_message(str(e))) from e
+            if shapes_known or "unresolved custom op" in str(e):
+                raise ModelLoadError(self._unresolved_ops_message(str(e))) from e
         return interpreter
 
     def _unresolved_ops_message(self, litert_message: str) -> str:
@@ -225,10 +230,16 @@ class Engine:
 
     def resize_input(self, position: int, shape: tuple[int, ...]) -> None:
         """Resizes input ``position`` (dynamic or batch dimensions) and reallocates tensors."""
-        spec = self.inputs[position]
-        if tuple(shape) == spec.shape:
+        self.resize_inputs({position: shape})
+
+    def resize_inputs(self, shapes: Mapping[int, tuple[int, ...]]) -> None:
+        """Resizes several inputs (position -> shape) together, then reallocates once."""
+        changed = {p: tuple(s) for p, s in shapes.items() if tuple(s) != self.inputs[p].shape}
+        if not changed:
             return
-        self._interpreter.resize_tensor_input(spec.tensor_index, list(shape), strict=False)
+        for position, shape in changed.items():
+            self._interpreter.resize_tensor_input(self.inputs[position].tensor_index,
+                                                  list(shape), strict=False)
         self._interpreter.allocate_tensors()
         self.inputs = self._specs(self._interpreter.get_input_details())
         self.outputs = self._specs(self._interpreter.get_output_details())

@@ -109,9 +109,10 @@ class _PythonStep:
 @dataclass
 class _LiteRTStep:
     interpreter: Interpreter
+    nodes: list[int]
     inputs: list[tuple[int, int]]  # (tensor in the model, tensor index in the sub-model)
     outputs: list[tuple[int, int]]
-    shapes: dict[int, tuple[int, ...]]  # sub-model input -> its current shape
+    shapes: dict[int, tuple[int, ...]]  # sub-model input -> its shape when last allocated
 
 
 class SplitInterpreter:
@@ -120,7 +121,9 @@ class SplitInterpreter:
     Args:
         model: the parsed model (``schema.ModelT``).
         kernels: op name -> kernel, for the custom ops to run in Python.
-        build_interpreter: makes a LiteRT interpreter from model bytes (threads, errors).
+        build_interpreter: makes a LiteRT interpreter from model bytes (threads, errors);
+            it may leave tensors unallocated (inputs from Python often have no static
+            shape): each sub-model is resized and allocated when first run.
     """
 
     def __init__(self, model: Any, kernels: Mapping[str, Kernel],
@@ -172,11 +175,9 @@ class SplitInterpreter:
         outputs = [i for i in dict.fromkeys(int(i) for op in ops for i in op.outputs)
                    if i in later]
         sub_bytes, remap = _sub_model(model, ops, inputs, outputs)
-        interpreter = build_interpreter(sub_bytes)
-        shapes = {d["index"]: tuple(d["shape"]) for d in interpreter.get_input_details()}
         self._steps.append(_LiteRTStep(
-            interpreter, [(i, remap[i]) for i in inputs], [(i, remap[i]) for i in outputs],
-            shapes))
+            build_interpreter(sub_bytes), nodes, [(i, remap[i]) for i in inputs],
+            [(i, remap[i]) for i in outputs], {}))
 
     # The part of LiteRT's Interpreter API that Engine uses.
     def allocate_tensors(self) -> None:
@@ -224,14 +225,21 @@ class SplitInterpreter:
 
     def _run_litert(self, step: _LiteRTStep) -> None:
         interpreter = step.interpreter
-        for model_index, sub_index in step.inputs:
-            value = self._value(model_index)
-            if step.shapes[sub_index] != value.shape:
-                interpreter.resize_tensor_input(sub_index, list(value.shape), strict=False)
+        values = [(sub_index, self._value(model_index)) for model_index, sub_index in step.inputs]
+        try:
+            if any(step.shapes.get(sub_index) != value.shape for sub_index, value in values):
+                for sub_index, value in values:
+                    interpreter.resize_tensor_input(sub_index, list(value.shape), strict=False)
                 interpreter.allocate_tensors()
-                step.shapes[sub_index] = value.shape
-            interpreter.set_tensor(sub_index, value)
-        interpreter.invoke()
+                step.shapes = {sub_index: value.shape for sub_index, value in values}
+            for sub_index, value in values:
+                interpreter.set_tensor(sub_index, value)
+            interpreter.invoke()
+        except (RuntimeError, ValueError) as e:
+            step.shapes = {}
+            raise CustomOpError(
+                f"LiteRT cannot run nodes {step.nodes} on the tensors the Python kernels "
+                f"gave: {e}") from e
         for model_index, sub_index in step.outputs:
             self._values[model_index] = interpreter.get_tensor(sub_index)
 
