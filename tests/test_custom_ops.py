@@ -6,6 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
+from nl_test_ops import NL_OPS, string_to_bools, string_to_floats
 from testdata import data_path
 
 from tflite_tasks import Engine, ModelLoadError, OptionsError
@@ -17,33 +18,6 @@ from tflite_tasks.core.custom_ops import (
 )
 from tflite_tasks.core.model_builder import GraphBuilder
 from tflite_tasks.core.split_graph import decode_strings
-
-
-def _numbers(inputs: list[np.ndarray]) -> list[float]:
-    """The test models' ops parse their input string: "0.25,0.75" -> [0.25, 0.75]."""
-    text = inputs[0].reshape(-1)[0].decode("utf-8")
-    return [float(x) for x in text.split(",")]
-
-
-def string_to_floats(inputs: list[np.ndarray], options: bytes) -> list[np.ndarray]:
-    return [np.array(_numbers(inputs), np.float32)]
-
-
-def string_to_doubles(inputs: list[np.ndarray], options: bytes) -> list[np.ndarray]:
-    return [np.array(_numbers(inputs), np.float64)]
-
-
-def string_to_bools(inputs: list[np.ndarray], options: bytes) -> list[np.ndarray]:
-    return [np.array(_numbers(inputs)) != 0]
-
-
-def generate_labels(inputs: list[np.ndarray], options: bytes) -> list[list[str]]:
-    return [[f"label{i}" for i in range(len(_numbers(inputs)))]]
-
-
-NL_OPS = {"CUSTOM_OP_STRING_TO_FLOATS": string_to_floats,
-          "CUSTOM_OP_STRING_TO_DOUBLES": string_to_doubles,
-          "CUSTOM_OP_GENERATE_LABELS": generate_labels}
 
 
 def _text(value: str) -> np.ndarray:

@@ -135,8 +135,9 @@ class ClassificationHead:
     metadata_threshold: float | None
 
     @property
-    def num_classes(self) -> int:
-        return self.spec.shape[-1]  # outputs are [1, ..., 1, N] (checked in _check_output)
+    def num_classes(self) -> int | None:
+        """N of a ``[1, ..., 1, N]`` output; ``None`` when the length is known at run time only."""
+        return self.spec.shape[-1] if self.spec.shape else None
 
 
 def _labels_file(
@@ -177,13 +178,19 @@ def _option_for_head(
     return read_labels(value)
 
 
+_SCORE_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.uint8, np.int8,
+                                             np.int16, np.bool_))
+
+
 def _check_output(spec: TensorSpec) -> None:
+    """Scores are [N], [1, N], [1, 1, 1, N]... or of unknown shape (sized when run)."""
     shape = spec.shape
-    if not spec.is_vector:
+    if spec.dtype not in _SCORE_DTYPES or any(d != 1 for d in shape[:-1]):
         raise OptionsError(
             f"output {spec.position} '{spec.name}' is {spec.dtype} {list(shape)}: classification "
-            "outputs are scores [1, N] (or [1, 1, 1, N]) of type float32, uint8 or int8, so this "
-            "model is not a classifier (a detector or segmenter has other outputs)"
+            "outputs are scores [1, N] (or [N], [1, 1, 1, N]) of type float32, uint8 or int8 "
+            "(float64, int16 and bool too), so this model is not a classifier (a detector or "
+            "segmenter has other outputs)"
         )
 
 
@@ -276,7 +283,7 @@ def _check_sizes(head: ClassificationHead, position: int) -> None:
     if head.calibration is not None:
         sizes.append(("score calibration parameters", head.calibration.scale))
     for what, names in sizes:
-        if names is not None and len(names) != head.num_classes:
+        if names is not None and head.num_classes is not None and len(names) != head.num_classes:
             raise OptionsError(
                 f"output {position} '{head.name}' has {head.num_classes} classes but "
                 f"{len(names)} {what} were given"
@@ -301,9 +308,10 @@ class ClassificationPostprocessor:
                                for h in self.heads]
 
     @staticmethod
-    def _name_array(names: list[str] | None, count: int) -> np.ndarray:
-        """Names as an object array, for gathering in score order."""
-        array = np.empty(count, dtype=object)
+    def _name_array(names: Sequence[str] | None, count: int | None) -> np.ndarray:
+        """Names as an object array, for gathering in score order (``count`` None: sized later)."""
+        array = np.empty(len(names) if count is None and names is not None else count or 0,
+                         dtype=object)
         array[:] = names if names is not None else ""
         return array
 
@@ -333,13 +341,24 @@ class ClassificationPostprocessor:
         """Returns the dequantized, calibrated scores (N,) of one head."""
         head = self.heads[head_index]
         scores = head.spec.dequantize(raw).reshape(-1)
-        if scores.size != head.num_classes:
+        expected = head.num_classes
+        if expected is None:  # sized at run time: labels and calibration must fit it
+            sizes = [len(names) for names in (head.labels, head.display_names) if names]
+            if head.calibration is not None:
+                sizes.append(head.calibration.scale.size)
+            expected = sizes[0] if sizes else scores.size
+        if scores.size != expected:
             raise OptionsError(f"output '{head.name}' gave {scores.size} scores, "
-                               f"expected {head.num_classes}")
+                               f"expected {expected} (one per label)")
         return head.calibration.apply(scores) if head.calibration is not None else scores
 
-    def classify_head(self, head_index: int, raw: np.ndarray) -> Classifications:
-        """Returns the categories of one head from its raw output tensor."""
+    def classify_head(self, head_index: int, raw: np.ndarray,
+                      labels: np.ndarray | None = None) -> Classifications:
+        """Returns the categories of one head from its raw output tensor.
+
+        ``labels``: names given by the model at run time (an output of label strings), used
+        instead of the head's labels.
+        """
         scores = self.scores(head_index, raw)
         keep = scores >= self._thresholds[head_index]
         allowed = self._allowed[head_index]
@@ -350,9 +369,17 @@ class ClassificationPostprocessor:
             top = np.argpartition(-scores[candidates], self.max_results - 1)[: self.max_results]
             candidates = candidates[top]
         order = candidates[np.lexsort((candidates, -scores[candidates]))]
+        names = self._names[head_index] if labels is None else labels
+        display_names = self._display_names[head_index]
+        if names.size < scores.size:
+            if names.size:
+                raise OptionsError(f"output '{self.heads[head_index].name}' gave "
+                                   f"{scores.size} scores but {names.size} labels")
+            names = np.full(scores.size, "", dtype=object)
+        if display_names.size < scores.size:
+            display_names = np.full(scores.size, "", dtype=object)
         categories = list(map(Category, order.tolist(), scores[order].tolist(),
-                              self._names[head_index][order].tolist(),
-                              self._display_names[head_index][order].tolist()))
+                              names[order].tolist(), display_names[order].tolist()))
         head = self.heads[head_index]
         return Classifications(categories, head.spec.position, head.name)
 
