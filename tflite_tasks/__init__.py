@@ -25,6 +25,7 @@ from tflite_tasks.core.errors import (
     InputError,
     InputFileNotFoundError,
     MetadataError,
+    MissingDependencyError,
     ModelFileNotFoundError,
     ModelLoadError,
     OptionsError,
@@ -34,6 +35,16 @@ from tflite_tasks.core.errors import (
 from tflite_tasks.core.image import load_image
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
 from tflite_tasks.core.region import Region
+from tflite_tasks.tasks.text.smart_reply import (
+    Reply,
+    SmartReply,
+    SmartReplyOptions,
+    SmartReplyResult,
+    SmartReplyTaskOptions,
+)
+from tflite_tasks.tasks.text.text_classifier import TextClassifier, TextClassifierOptions
+from tflite_tasks.tasks.text.text_embedder import TextEmbedder, TextEmbedderOptions
+from tflite_tasks.tasks.text.text_input import TextOptions
 from tflite_tasks.tasks.vision.detection_decoders import DecoderOptions
 from tflite_tasks.tasks.vision.image_classifier import ImageClassifier, ImageClassifierOptions
 from tflite_tasks.tasks.vision.image_embedder import ImageEmbedder, ImageEmbedderOptions
@@ -96,6 +107,7 @@ __all__ = [
     "InputFileNotFoundError",
     "Keypoint",
     "MetadataError",
+    "MissingDependencyError",
     "ModelFileNotFoundError",
     "ModelLoadError",
     "ObjectDetector",
@@ -107,11 +119,21 @@ __all__ = [
     "PoseOptions",
     "PoseResult",
     "Region",
+    "Reply",
     "ScoreCalibration",
     "SegmentationOptions",
     "SegmentationResult",
+    "SmartReply",
+    "SmartReplyOptions",
+    "SmartReplyResult",
+    "SmartReplyTaskOptions",
     "TaskClosedError",
     "TensorSpec",
+    "TextClassifier",
+    "TextClassifierOptions",
+    "TextEmbedder",
+    "TextEmbedderOptions",
+    "TextOptions",
     "TfliteTasksError",
     "__version__",
     "cosine_similarity",
