@@ -28,17 +28,24 @@ def per_call_ms(function: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - start) / calls * 1e3
 
 
-def bare_invoke(model: Path, threads: int) -> Callable[[], object]:
+def random_input(shape: np.ndarray, dtype: type) -> np.ndarray:
+    """Values spread over the whole range of an integer type, or over [-1, 1]."""
+    rng = np.random.default_rng(0)
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, shape, endpoint=True).astype(dtype)
+    return rng.uniform(-1, 1, shape).astype(dtype)
+
+
+def bare_invoke(model: Path, threads: int, values: np.ndarray | None = None
+                ) -> Callable[[], object]:
+    """The bare call on ``values`` (default: random values of the input's type)."""
     interpreter = Interpreter(model_path=str(model), num_threads=threads)
     interpreter.allocate_tensors()
     inp = interpreter.get_input_details()[0]
     outputs = [detail["index"] for detail in interpreter.get_output_details()]
-    rng = np.random.default_rng(0)
-    if np.issubdtype(inp["dtype"], np.integer):
-        info = np.iinfo(inp["dtype"])
-        values = rng.integers(info.min, info.max, inp["shape"], endpoint=True).astype(inp["dtype"])
-    else:
-        values = rng.uniform(-1, 1, inp["shape"]).astype(inp["dtype"])
+    if values is None:
+        values = random_input(inp["shape"], inp["dtype"])
 
     def run() -> object:
         interpreter.set_tensor(inp["index"], values)
