@@ -117,6 +117,14 @@ class Embedding(_ToDict):
     head_index: int = 0
     head_name: str = ""
 
+    def __eq__(self, other: object) -> bool:
+        """Equal heads with equal vectors (same dtype and values)."""
+        if not isinstance(other, Embedding):
+            return NotImplemented
+        return ((self.head_index, self.head_name) == (other.head_index, other.head_name)
+                and self.embedding.dtype == other.embedding.dtype
+                and np.array_equal(self.embedding, other.embedding))
+
 
 @dataclass
 class EmbeddingResult(_ToDict):
