@@ -5,22 +5,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
-from shared_data import DATA
+from shared_data import DATA, reference_entries
 
 from tflite_tasks import ImageClassifier
 from tflite_tasks.cli.output import format_table
 
 
 def main() -> int:
-    reference_file = DATA / "reference_outputs" / "task_library_0.4.4.json"
-    if not reference_file.exists():
-        print(f"reference outputs not found under {DATA}", file=sys.stderr)
+    entries = reference_entries()
+    if entries is None:
         return 1
     rows = []
-    for case_id, entry in json.loads(reference_file.read_text()).items():
+    for case_id, entry in entries.items():
         case = entry["case"]
         if case["task"] != "classify":
             continue

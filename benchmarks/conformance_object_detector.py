@@ -7,12 +7,11 @@ masks (0.4.4 Task Library).
 
 from __future__ import annotations
 
-import json
 import sys
 
 import cv2
 import numpy as np
-from shared_data import DATA
+from shared_data import DATA, reference_entries
 
 from tflite_tasks import ImageSegmenter, ObjectDetector
 from tflite_tasks.cli.output import format_table
@@ -26,13 +25,11 @@ def _corners(x: int, y: int, w: int, h: int) -> list[int]:
 
 
 def main() -> int:
-    reference_file = DATA / "reference_outputs" / "task_library_0.4.4.json"
-    if not reference_file.exists():
-        print(f"reference outputs not found under {DATA}", file=sys.stderr)
+    entries = reference_entries()
+    if entries is None:
         return 1
-    cases = json.loads(reference_file.read_text())
     rows, masks = [], []
-    for case_id, entry in cases.items():
+    for case_id, entry in entries.items():
         case = entry["case"]
         if case["task"] == "detect":
             found = {r: ObjectDetector.create_from_file(

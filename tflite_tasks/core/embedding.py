@@ -188,3 +188,28 @@ def cosine_similarity(
         raise InputError("cannot compute the cosine similarity of a zero vector (its norm is 0, "
                          "so it has no direction)")
     return float(np.dot(u, v) / np.sqrt(norm_u * norm_v))
+
+
+class EmbedderMixin:
+    """What every embedder task shares: its postprocessor, ``dimensions``, ``postprocess``
+    and ``cosine_similarity``. The task calls :meth:`_setup_embedding` from ``_setup``."""
+
+    engine: Engine
+    _postprocessor: EmbeddingPostprocessor
+    _output_positions: list[int]
+
+    def _setup_embedding(self, options: EmbeddingOptions) -> None:
+        self._postprocessor = EmbeddingPostprocessor(self.engine, options)
+        self._output_positions = [head.spec.position for head in self._postprocessor.heads]
+
+    @property
+    def dimensions(self) -> list[int]:
+        """The length ``D`` of each head's vector."""
+        return [head.dimension for head in self._postprocessor.heads]
+
+    def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> EmbeddingResult:
+        """Turns the raw output tensors into embeddings (dequantized, normalized, quantized)."""
+        return self._postprocessor(raw_outputs)
+
+    cosine_similarity = staticmethod(cosine_similarity)
+    """``Embedder.cosine_similarity(a, b)``: see :func:`cosine_similarity`."""

@@ -12,13 +12,11 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from tflite_tasks.core.containers import EmbeddingResult
-from tflite_tasks.core.embedding import EmbeddingOptions, EmbeddingPostprocessor, cosine_similarity
+from tflite_tasks.core.embedding import EmbedderMixin, EmbeddingOptions
 from tflite_tasks.core.options import BaseOptions
 from tflite_tasks.tasks.text.text_input import TextOptions
 from tflite_tasks.tasks.text.text_task import TextTask
@@ -39,7 +37,7 @@ class TextEmbedderOptions:
     text_options: TextOptions = field(default_factory=TextOptions)
 
 
-class TextEmbedder(TextTask[TextEmbedderOptions]):
+class TextEmbedder(EmbedderMixin, TextTask[TextEmbedderOptions]):
     """Computes feature vectors of texts with a TFLite model.
 
     The model takes text like a :class:`~tflite_tasks.TextClassifier` (string, regex token
@@ -49,24 +47,10 @@ class TextEmbedder(TextTask[TextEmbedderOptions]):
 
     options_class = TextEmbedderOptions
 
-    cosine_similarity = staticmethod(cosine_similarity)
-    """``TextEmbedder.cosine_similarity(a, b)``: see
-    :func:`tflite_tasks.core.embedding.cosine_similarity`."""
-
     def _setup(self) -> None:
         options = self._options
         self._setup_text_input(options.text_options, "text embedder")
-        self._postprocessor = EmbeddingPostprocessor(self.engine, options.embedding_options)
-        self._output_positions = [head.spec.position for head in self._postprocessor.heads]
-
-    @property
-    def dimensions(self) -> list[int]:
-        """The length ``D`` of each head's vector."""
-        return [head.dimension for head in self._postprocessor.heads]
-
-    def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> EmbeddingResult:
-        """Turns the raw output tensors into embeddings (dequantized, normalized, quantized)."""
-        return self._postprocessor(raw_outputs)
+        self._setup_embedding(options.embedding_options)
 
     def embed(self, text: str) -> EmbeddingResult:
         """Computes the embeddings of one text.

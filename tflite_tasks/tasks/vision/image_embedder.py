@@ -17,13 +17,11 @@ metadata, as for :class:`~tflite_tasks.tasks.vision.image_classifier.ImageClassi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from tflite_tasks.core.containers import EmbeddingResult
-from tflite_tasks.core.embedding import EmbeddingOptions, EmbeddingPostprocessor, cosine_similarity
+from tflite_tasks.core.embedding import EmbedderMixin, EmbeddingOptions
 from tflite_tasks.core.image import ImageLike, RegionOfInterest
 from tflite_tasks.core.options import BaseOptions, ImageOptions
 from tflite_tasks.tasks.vision.image_task import ImageTask
@@ -44,7 +42,7 @@ class ImageEmbedderOptions:
     image_options: ImageOptions = field(default_factory=ImageOptions)
 
 
-class ImageEmbedder(ImageTask[ImageEmbedderOptions]):
+class ImageEmbedder(EmbedderMixin, ImageTask[ImageEmbedderOptions]):
     """Computes feature vectors of images with a TFLite model.
 
     The model has one image input ``[1, H, W, 3]`` (uint8, int8 or float32) and one or more
@@ -54,25 +52,11 @@ class ImageEmbedder(ImageTask[ImageEmbedderOptions]):
 
     options_class = ImageEmbedderOptions
 
-    cosine_similarity = staticmethod(cosine_similarity)
-    """``ImageEmbedder.cosine_similarity(a, b)``: see
-    :func:`tflite_tasks.core.embedding.cosine_similarity`."""
-
     def _setup(self) -> None:
         options = self._options
         self._setup_image_input(options.image_options, "image embedder")
         options.embedding_options.validate()
-        self._postprocessor = EmbeddingPostprocessor(self.engine, options.embedding_options)
-        self._output_positions = [head.spec.position for head in self._postprocessor.heads]
-
-    @property
-    def dimensions(self) -> list[int]:
-        """The length ``D`` of each head's vector."""
-        return [head.dimension for head in self._postprocessor.heads]
-
-    def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> EmbeddingResult:
-        """Turns the raw output tensors into embeddings (dequantized, normalized, quantized)."""
-        return self._postprocessor(raw_outputs)
+        self._setup_embedding(options.embedding_options)
 
     def embed(
         self,
