@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -71,7 +72,8 @@ def test_inspect_model_without_metadata(capsys) -> None:
     assert "(none)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["classify", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["classify", "--help"], ["classify-text", "--help"],
+                                  ["reply", "--help"]])
 def test_console_script_runs(argv) -> None:
     done = subprocess.run([sys.executable, "-m", "tflite_tasks.cli", *argv],
                           capture_output=True, text=True, check=False)
@@ -180,3 +182,115 @@ def test_embed_json_quantized(capsys) -> None:
     text = capsys.readouterr().out
     vector = json.loads(text[text.index("["):])[0]["embeddings"][0]["embedding"]
     assert len(vector) == 1001 and all(isinstance(v, int) and -128 <= v <= 127 for v in vector)
+
+
+NL_CLASSIFIER = "text/test_model_nl_classifier_with_regex_tokenizer.tflite"
+REVIEW = "This is the best movie I've seen in recent years. Strongly recommend it!"
+SMART_REPLY = "text/smartreply/smartreply.tflite"
+
+
+def _table_rows(out: str) -> list[list[str]]:
+    """The data rows of the tables in ``out`` (lines starting with a rank)."""
+    return [line.split() for line in out.splitlines() if line[:1].isdigit()]
+
+
+def test_classify_text_table(capsys) -> None:
+    assert main(["classify-text", str(data_path(NL_CLASSIFIER)), REVIEW, "--num-threads",
+                 "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"text: {REVIEW}" in out and "category" in out
+    assert _table_rows(out) == [["1", "1", "Positive", "0.5220"],
+                                ["2", "0", "Negative", "0.4780"]]
+
+
+def test_classify_text_json_several_texts(capsys) -> None:
+    texts = [REVIEW, "What a waste of time.", ""]
+    assert main(["classify-text", str(data_path(NL_CLASSIFIER)), *texts, "--json",
+                 "--max-results", "1"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["text"] for r in records] == texts
+    top = records[0]["result"]["classifications"][0]["categories"]
+    assert len(top) == 1 and top[0]["category_name"] == "Positive"
+    assert round(top[0]["score"], 3) == 0.522
+    assert all(len(r["result"]["classifications"][0]["categories"]) == 1 for r in records)
+
+
+def test_classify_text_reads_stdin_lines(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{REVIEW}\n\ngreat movie\r\n"))
+    assert main(["classify-text", str(data_path(NL_CLASSIFIER)), "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["text"] for r in records] == [REVIEW, "great movie"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("great movie\nawful movie\n"))
+    assert main(["classify-text", str(data_path(NL_CLASSIFIER))]) == 0
+    out = capsys.readouterr().out
+    assert "text: great movie" in out and "text: awful movie" in out
+    assert len(_table_rows(out)) == 4
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["classify-text", str(data_path(NL_CLASSIFIER))]) == 1
+    assert "no text to classify" in capsys.readouterr().err
+
+
+def test_classify_text_errors_are_plain(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"garbage" * 20)
+    assert main(["classify-text", str(bad), "hello"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tflite-tasks classify-text: error:") and "not a TFLite model" in err
+    assert "Traceback" not in err
+    assert main(["classify-text", str(data_path(NL_CLASSIFIER)), "hi", "--vocab-file",
+                 str(tmp_path / "missing.txt"), "--tokenizer", "regex"]) == 1
+    assert capsys.readouterr().err.startswith("tflite-tasks classify-text: error:")
+
+
+def test_reply_table_lists_the_models_replies_then_backoff(capsys) -> None:
+    assert main(["reply", str(data_path(SMART_REPLY)), "how are you doing?"]) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert len(rows) == 10
+    assert " ".join(rows[0][1:-2]) == "Great and you?" and rows[0][-1] == "no"
+    assert rows[-1][-1] == "yes"  # filled up from backoff_response.txt beside the model
+
+
+def test_reply_json_conversation_and_max_replies(capsys) -> None:
+    model = str(data_path(SMART_REPLY))
+    assert main(["reply", model, "how are you doing?", "--max-replies", "3", "--json"]) == 0
+    replies = json.loads(capsys.readouterr().out)["replies"]
+    assert len(replies) == 3 and replies[0] == {
+        "text": "Great and you?", "score": pytest.approx(0.1162, abs=1e-4), "backoff": False}
+    assert main(["reply", model, "hi", "how are you doing?", "--json"]) == 0
+    conversation = json.loads(capsys.readouterr().out)["replies"]
+    assert len(conversation) == 10 and conversation[0]["text"] != "Great and you?"
+
+
+def test_reply_interactive_from_stdin(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("how are you doing?\nsee you tomorrow\n"))
+    assert main(["reply", str(data_path(SMART_REPLY)), "--max-replies", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Ctrl-D" not in out  # the hint is for terminals only
+    first, second = out.split("you> ")[1:]
+    assert first.splitlines()[:2] == ["how are you doing?", "  1. Great and you?"]
+    assert second.startswith("see you tomorrow\n")
+    assert len(first.splitlines()) == len(second.splitlines()) == 4
+    monkeypatch.setattr("sys.stdin", io.StringIO("how are you doing?\nquit\nnever read\n"))
+    assert main(["reply", str(data_path(SMART_REPLY)), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("you> ") == 2 and "never read" not in out
+    assert '"Great and you?"' in out
+
+
+def test_reply_backoff_file(tmp_path, capsys) -> None:
+    backoff = tmp_path / "backoff.txt"
+    backoff.write_text("Sure thing\nNo idea\n", encoding="utf-8")
+    model = str(data_path(SMART_REPLY))
+    assert main(["reply", model, "how are you doing?", "--backoff", str(backoff),
+                 "--json"]) == 0
+    replies = json.loads(capsys.readouterr().out)["replies"]
+    assert [(r["text"], r["backoff"]) for r in replies] == [
+        ("Great and you?", False), ("I am doing great", False), ("Sure thing", True),
+        ("No idea", True)]
+    assert main(["reply", model, "hi", "--backoff", str(tmp_path / "missing.txt")]) == 1
+    assert "--backoff file not found" in capsys.readouterr().err
+
+
+def test_reply_rejects_another_model(capsys) -> None:
+    assert main(["reply", str(data_path(NL_CLASSIFIER)), "hi"]) == 1
+    assert "Smart Reply model" in capsys.readouterr().err

@@ -13,10 +13,15 @@ from tflite_tasks.core.errors import InputError
 from tflite_tasks.tasks.vision.drawing import save_image
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, labels: bool = True) -> None:
-    """Threads and normalization (every vision task), labels and locale (if ``labels``)."""
+def add_threads_argument(parser: argparse.ArgumentParser) -> None:
+    """``--num-threads`` (every task)."""
     parser.add_argument("--num-threads", type=int, default=None,
                         help="inference threads (default: every CPU available)")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, labels: bool = True) -> None:
+    """Threads and normalization (every vision task), labels and locale (if ``labels``)."""
+    add_threads_argument(parser)
     parser.add_argument("--mean", type=float, nargs="+", default=None,
                         help="normalization mean for float models without metadata")
     parser.add_argument("--std", type=float, nargs="+", default=None,
@@ -31,26 +36,25 @@ def add_model_arguments(parser: argparse.ArgumentParser, labels: bool = True) ->
 
 
 def add_result_arguments(parser: argparse.ArgumentParser, max_results: int,
-                         dropped: str = "below") -> None:
-    """How many results, and the score threshold (results scoring ``dropped`` it go)."""
+                         dropped: str = "below", per: str = "image") -> None:
+    """How many results (``per`` input), and the score threshold (results scoring
+    ``dropped`` it go)."""
     default = "all" if max_results < 0 else str(max_results)
     parser.add_argument("--max-results", type=int, default=max_results,
-                        help=f"results per image (default: {default}; -1 for all)")
+                        help=f"results per {per} (default: {default}; -1 for all)")
     parser.add_argument("--score-threshold", type=float, default=None,
                         help=f"drop results scoring {dropped} this (default: the model's "
                              "metadata)")
 
 
 def model_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The task options given on the command line (those not given are left out)."""
-    options = {
-        "num_threads": args.num_threads, "normalization_mean": args.mean,
-        "normalization_std": args.std, "resampling": args.resampling,
-        "labels": getattr(args, "labels", None),
-        "display_names_locale": getattr(args, "locale", None),
-        "max_results": getattr(args, "max_results", None),
-        "score_threshold": getattr(args, "score_threshold", None),
-    }
+    """The task options given on the command line (those not given, or that the command
+    does not have, are left out)."""
+    names = {"num_threads": "num_threads", "normalization_mean": "mean",
+             "normalization_std": "std", "resampling": "resampling", "labels": "labels",
+             "display_names_locale": "locale", "max_results": "max_results",
+             "score_threshold": "score_threshold"}
+    options = {option: getattr(args, arg, None) for option, arg in names.items()}
     return {key: value for key, value in options.items() if value is not None}
 
 
