@@ -1,5 +1,5 @@
 """The samples run: the notebooks (executed by a real kernel), the classify_folder,
-annotate_video and pose_video apps."""
+annotate_video, pose_video and chat apps."""
 
 from __future__ import annotations
 
@@ -25,11 +25,14 @@ SAMPLES = ROOT / "samples"
 NOTEBOOK = SAMPLES / "image_classification.ipynb"
 DETECTION_NOTEBOOK = SAMPLES / "detection_and_segmentation.ipynb"
 POSE_NOTEBOOK = SAMPLES / "pose_estimation.ipynb"
+TEXT_NOTEBOOK = SAMPLES / "text.ipynb"
 MOBILENET = "vision/mobilenet_v1_0.25_224_1_metadata_1.tflite"
 SSD = "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"
 DEEPLAB = "vision/deeplabv3.tflite"
 MOVENET = "pose/movenet_singlepose_lightning_int8.tflite"
 POSENET = "pose/posenet_mobilenet_v1_100_257x257_multi_kpt_stripped_integer_quant.tflite"
+SENTIMENT = "text/text_classification_v2.tflite"
+SMARTREPLY = "text/smartreply/smartreply.tflite"
 
 
 def _env(data_root: Path) -> dict[str, str]:
@@ -60,7 +63,7 @@ def _text(cell: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("path", [NOTEBOOK, DETECTION_NOTEBOOK, POSE_NOTEBOOK],
+@pytest.mark.parametrize("path", [NOTEBOOK, DETECTION_NOTEBOOK, POSE_NOTEBOOK, TEXT_NOTEBOOK],
                          ids=lambda path: path.stem)
 def test_notebooks_are_committed_without_outputs(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
@@ -212,6 +215,39 @@ def test_pose_notebook_estimates_poses_and_maps_them_back() -> None:
     assert len(found["min_pose_score=0.41"]) == len(found["nms_radius=150"]) == 1
     assert all(count < 17 for _, count, _ in found["min_keypoint_score=0.3"])
     assert _has_picture(_tagged(notebook, "draw-confident"))
+
+
+# -- text.ipynb ----------------------------------------------------------------------------------
+
+
+def test_text_notebook_classifies_embeds_replies_and_runs_python_ops() -> None:
+    for model in (SENTIMENT, SMARTREPLY, "text/regex_one_embedding_with_metadata.tflite",
+                  "text/test_model_nl_classifier_with_regex_tokenizer.tflite",
+                  "text/test_model_nl_classifier.tflite"):
+        data_path(model)
+    notebook = _run_notebook(data_path(SENTIMENT).parent.parent, TEXT_NOTEBOOK)
+    rows = _stdout(_tagged(notebook, "reviews")).splitlines()[1:]
+    # The first column of scores, text_classification_v2's, gets the reviews right.
+    sentiments = [re.findall(r"(Positive|Negative) \d\.\d{3}", row)[0] for row in rows]
+    assert sentiments == ["Positive"] * 3 + ["Negative"] * 3
+    options = _stdout(_tagged(notebook, "options"))
+    assert "['Negative', 'Positive']" in options
+    assert "'It was okay, nothing special.': []" in options  # below the score threshold
+    similarity = _stdout(_tagged(notebook, "embedding"))
+    assert "dimensions: [16]" in similarity and "first vs second: 0.999937" in similarity
+    assert len(re.findall(r"\b1\.00000\b", similarity)) == 4  # the diagonal only
+    replies = _stdout(_tagged(notebook, "smart-reply")).splitlines()
+    assert replies[0].split(None, 2)[1:] == ["model", "Great and you?"]
+    assert replies[2].split(None, 2)[1] == "backoff"
+    conversation = _stdout(_tagged(notebook, "conversation"))
+    # Replies to both messages: the wishes' two, then the birthday's.
+    assert ("the conversation: ['You too babe', 'Thanks, love you too', 'Hey, thanks']"
+            in conversation)
+    assert "CUSTOM_OP_STRING_TO_FLOATS" in _stdout(_tagged(notebook, "missing-ops"))
+    custom = _stdout(_tagged(notebook, "custom-ops"))
+    assert "'0.2,0.5,0.3': label1 0.50, label2 0.30, label0 0.20" in custom
+    assert "'0.9,0.1': label0 0.90, label1 0.10" in custom
+    assert "top: index 1, score 1.00" in _stdout(_tagged(notebook, "custom-ops-option"))
 
 
 # -- annotate_video.py ---------------------------------------------------------------------------
@@ -387,3 +423,50 @@ def test_pose_video_reports_errors(tmp_path) -> None:
                if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
         show = _pose_video(model, str(source), "--show", env=env)
         assert show.returncode == 1 and "--show needs" in show.stderr
+
+
+# -- chat.py -------------------------------------------------------------------------------------
+
+
+def _chat(*args: str, typed: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SAMPLES / "chat.py"), *args], input=typed,
+                          capture_output=True, text=True,
+                          env=_env(data_path(SMARTREPLY).parent.parent), timeout=300,
+                          check=False)
+
+
+def test_chat_shows_sentiment_and_suggestions_and_keeps_the_transcript() -> None:
+    done = _chat("--smartreply", str(data_path(SMARTREPLY)), "--sentiment",
+                 str(data_path(SENTIMENT)), typed="how are you doing?\n1\nquit\nnot read\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    session, transcript = out.split("\ntranscript:\n")
+    assert "> how are you doing?\n  sentiment: Positive " in session
+    assert "  1. Great and you?\n  2. I am doing great\n  3. Ok (generic)\n" in session
+    assert "> 1\nyou: Great and you?\n> quit\n" in session and "not read" not in out
+    assert transcript.splitlines() == ["  message:    how are you doing?",
+                                       "  your reply: Great and you?"]
+
+
+def test_chat_without_sentiment_until_end_of_input() -> None:
+    typed = "happy birthday!\n9\n2\nhi\n"  # 9: no such suggestion; input then ends
+    done = _chat("--smartreply", str(data_path(SMARTREPLY)), "--max-replies", "2", typed=typed)
+    assert done.returncode == 0, done.stderr
+    assert "sentiment" not in done.stdout and "  pick 1 to 2, or type a message" in done.stdout
+    assert "3." not in done.stdout
+    assert done.stdout.split("transcript:\n")[1].splitlines() == [
+        "  message:    happy birthday!", "  your reply: Ok", "  message:    hi"]
+
+
+def test_chat_reports_errors(tmp_path) -> None:
+    missing = _chat("--smartreply", str(tmp_path / "missing.tflite"), typed="hi\n")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("error: model file not found: ")
+    assert len(missing.stderr.splitlines()) == 1
+    not_smart_reply = _chat("--smartreply", str(data_path(SENTIMENT)), typed="hi\n")
+    assert not_smart_reply.returncode == 1 and "a Smart Reply model has" in not_smart_reply.stderr
+    bad_option = _chat("--smartreply", str(data_path(SMARTREPLY)), "--max-replies", "0",
+                       typed="hi\n")
+    assert bad_option.returncode == 1 and "max_replies must be a positive" in bad_option.stderr
+    usage = _chat(typed="")
+    assert usage.returncode == 2 and "--smartreply" in usage.stderr
