@@ -46,7 +46,7 @@ def chat(smart_reply: SmartReply, sentiment: TextClassifier | None) -> list[tupl
             break
         if not text:
             continue
-        if text.isdigit() and suggestions:
+        if text.isdecimal() and text.isascii() and suggestions:
             if not 1 <= int(text) <= len(suggestions):
                 print(f"  pick 1 to {len(suggestions)}, or type a message")
                 continue

@@ -150,3 +150,60 @@ def test_engines_with_kernels_pickle() -> None:
 def test_decode_strings() -> None:
     raw = np.array([2, 0, 0, 0, 16, 0, 0, 0, 18, 0, 0, 0, 21, 0, 0, 0], np.uint8).tobytes()
     assert decode_strings(raw + b"hiyou").tolist() == [b"hi", b"you"]
+
+
+def test_kernel_outputs_that_would_change_kind_or_overflow_are_refused() -> None:
+    def returning(value: object):
+        def kernel(inputs: list[np.ndarray], options: bytes) -> list[object]:
+            return [inputs[0], value]
+        return kernel
+
+    for value, match in [([None], "object values"), ([1.5], "lose their kind"),
+                         ([2**40], "outside the range"), (["1"], "not numbers"),
+                         ([2**70], "object values")]:
+        engine = Engine(_sandwich(), custom_ops={"Affine": returning(value)})
+        with pytest.raises(CustomOpError, match=match):
+            engine.run(np.zeros((1, 4), np.float32))
+
+    def not_a_list(inputs: list[np.ndarray], options: bytes) -> str:
+        return "ab"
+
+    with pytest.raises(CustomOpError, match="list or tuple"):
+        Engine(_sandwich(), custom_ops={"Affine": not_a_list}).run(np.zeros((1, 4), np.float32))
+
+
+def test_inputs_are_copied_and_constants_are_read_only() -> None:
+    def in_place(inputs: list[np.ndarray], options: bytes) -> tuple[np.ndarray, list[int]]:
+        inputs[0] += 100  # the sum of ADD: a tensor of the model, not the caller's array
+        assert not inputs[1].flags.writeable  # the weights constant
+        return inputs[0] * inputs[1], [0]
+
+    engine = Engine(_sandwich(), custom_ops={"Affine": in_place})
+    x = np.zeros((1, 4), np.float32)
+    first = engine.run(x)[0]
+    assert x.tolist() == [[0, 0, 0, 0]] and engine.run(x)[0].tolist() == first.tolist()
+    with pytest.raises(ValueError, match="resize it first"):
+        engine.run(np.zeros((1, 5), np.float32))
+
+
+def test_registered_kernels_travel_in_pickles() -> None:
+    register_custom_op("Affine", affine)
+    try:
+        data = pickle.dumps(Engine(_sandwich()))
+    finally:
+        unregister_custom_op("Affine")
+    clone = pickle.loads(data)  # the registry no longer has the kernel
+    assert clone.run(np.ones((1, 4), np.float32))[0].tolist() == [[6, 12, 18, 24]]
+
+
+def test_corrupt_models_with_kernels_are_load_errors() -> None:
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromPackedBuf(_sandwich(), 0)
+    model.subgraphs[0].operators[1].inputs = [2, 99]  # no tensor 99
+    import flatbuffers
+
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    with pytest.raises(ModelLoadError):
+        Engine(bytes(builder.Output()), custom_ops={"Affine": affine})

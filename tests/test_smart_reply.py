@@ -110,3 +110,16 @@ def test_pickle_and_threads(smart_reply: SmartReply) -> None:
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(clone.suggest, messages)) == expected
     assert expected[0].to_dict()["replies"][0].keys() == {"text", "score", "backoff"}
+
+
+def test_explicit_empty_backoff_and_duplicates(tmp_path) -> None:
+    path = data_path(MODEL)
+    assert SmartReply.create_from_file(path, backoff_responses=[]).suggest("你好").replies == []
+    twice = SmartReply.create_from_file(path, backoff_responses=["a", "a", "", "b"])
+    assert twice.backoff_responses == ["a", "b"]
+
+
+def test_other_models_are_refused() -> None:
+    with pytest.raises(OptionsError, match="one string input and two outputs"):
+        SmartReply.create_from_file(
+            data_path("text/test_model_nl_classifier_with_regex_tokenizer.tflite"))

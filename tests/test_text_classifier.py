@@ -19,7 +19,7 @@ from text_models import (
     word_table,
 )
 
-from tflite_tasks import InputError, OptionsError, TextClassifier
+from tflite_tasks import CustomOpError, InputError, OptionsError, TextClassifier
 
 REGEX_MODEL = "text/test_model_nl_classifier_with_regex_tokenizer.tflite"
 STRING_MODEL = "text/test_model_nl_classifier.tflite"
@@ -202,3 +202,67 @@ def test_bad_tensor_options() -> None:
         TextClassifier.create_from_file(path, custom_ops=NL_OPS, tokenizer="spaces")
     with pytest.raises(OptionsError, match="takes text models"):
         TextClassifier.create_from_file(data_path("vision/mobilenet_v1_0.25_224_quant.tflite"))
+
+
+def test_bert_roles_from_metadata_names_whatever_the_tensor_names() -> None:
+    order = ("segment_ids", "mask", "ids")
+    model = bert_probe_model(order=order, names={"ids": "x", "mask": "y", "segment_ids": "z"})
+    metadata_names = {"ids": "input_word_ids", "mask": "input_mask",
+                      "segment_ids": "input_type_ids"}
+    classifier = TextClassifier.create_from_buffer(
+        with_bert_metadata(model, order=[metadata_names[r] for r in order]))
+    ids = {t: i for i, t in enumerate(BERT_VOCAB)}
+    assert _probe(classifier, "movie") == [ids["[CLS]"] + ids["movie"] + ids["[SEP]"], 3, 0]
+
+
+def test_inputs_the_task_cannot_fill_are_refused() -> None:
+    from tflite_tasks.core.model_builder import GraphBuilder
+
+    g = GraphBuilder()
+    inputs = [g.input(f"in{i}", (1, 8), np.int32) for i in range(4)]
+    total = g.add_op("ADD", inputs[:2], (1, 8), np.int32)
+    for extra in inputs[2:]:
+        total = g.add_op("ADD", [total, extra], (1, 8), np.int32)
+    scores = g.add_op("CAST", [total], (1, 8), np.float32)
+    with pytest.raises(OptionsError, match="takes text models"):
+        TextClassifier.create_from_buffer(g.build(inputs=inputs, outputs=[scores]))
+
+
+def test_one_dimensional_token_inputs(tmp_path) -> None:
+    from tflite_tasks.core.model_builder import GraphBuilder
+
+    g = GraphBuilder()
+    ids = g.input("ids", (8,), np.int32)
+    rows = g.add_op("GATHER", [g.constant("table", word_table()), ids], (8, 2), np.float32,
+                    options=("GatherOptions", {"axis": 0}))
+    mean = g.add_op("MEAN", [rows, g.constant("axis", np.array([0], np.int32))], (2,),
+                    np.float32, options=("ReducerOptions", {"keepDims": False}))
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(f"{w} {i}\n" for i, w in enumerate(REGEX_VOCAB)))
+    classifier = TextClassifier.create_from_buffer(g.build(inputs=[ids], outputs=[mean]),
+                                                   vocab_file=vocab)
+    scores = {c.index: c.score for c in classifier.classify("good movie").classifications[0]
+              .categories}
+    assert scores[1] == pytest.approx(_expected_average(["good", "movie"])[1], abs=1e-6)
+
+
+def test_vocabulary_beyond_the_model_is_an_inference_error(tmp_path) -> None:
+    from tflite_tasks import InferenceError
+
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("<PAD> 0\n<UNKNOWN> 1\nhuge 1000\n")
+    classifier = TextClassifier.create_from_buffer(word_average_model(), vocab_file=vocab)
+    assert classifier.classify("small")  # ids within the table
+    with pytest.raises(InferenceError, match="LiteRT failed"):
+        classifier.classify("huge")
+
+
+def test_odd_options_and_texts() -> None:
+    path = data_path(STRING_MODEL)
+    with pytest.raises(OptionsError, match="maps custom op names"):
+        TextClassifier.create_from_file(path, custom_ops=[("X", string_to_bools)])
+    with pytest.raises(OptionsError, match="vocab_file is a str"):
+        TextClassifier.create_from_file(data_path(REGEX_MODEL), vocab_file=5)
+    classifier = TextClassifier.create_from_file(path, custom_ops=NL_OPS)
+    with pytest.raises(CustomOpError, match="could not convert string to float: '\ufffd'"):
+        classifier.classify("\ud800")  # a lone surrogate reaches the kernel as U+FFFD

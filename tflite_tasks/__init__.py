@@ -22,6 +22,7 @@ from tflite_tasks.core.custom_ops import (
 from tflite_tasks.core.embedding import EmbeddingOptions, cosine_similarity
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import (
+    InferenceError,
     InputError,
     InputFileNotFoundError,
     MetadataError,
@@ -103,6 +104,7 @@ __all__ = [
     "ImageOptions",
     "ImageSegmenter",
     "ImageSegmenterOptions",
+    "InferenceError",
     "InputError",
     "InputFileNotFoundError",
     "Keypoint",

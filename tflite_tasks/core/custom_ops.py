@@ -23,7 +23,7 @@ from typing import overload
 
 import numpy as np
 
-from tflite_tasks.core.errors import OptionsError, TfliteTasksError
+from tflite_tasks.core.errors import InferenceError, OptionsError
 
 Kernel = Callable[[Sequence[np.ndarray | None], bytes], Sequence[object]]
 """``kernel(inputs, custom_options) -> outputs`` (see the module docstring)."""
@@ -31,7 +31,7 @@ Kernel = Callable[[Sequence[np.ndarray | None], bytes], Sequence[object]]
 _REGISTRY: dict[str, Kernel] = {}
 
 
-class CustomOpError(TfliteTasksError, RuntimeError):
+class CustomOpError(InferenceError):
     """A Python kernel failed, or returned outputs that do not fit the op."""
 
 

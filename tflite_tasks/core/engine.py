@@ -25,7 +25,13 @@ from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 
 from tflite_tasks.core.custom_ops import Kernel, check_kernels, registered_custom_ops
-from tflite_tasks.core.errors import MetadataError, ModelLoadError, OptionsError
+from tflite_tasks.core.errors import (
+    InferenceError,
+    MetadataError,
+    ModelLoadError,
+    OptionsError,
+    TfliteTasksError,
+)
 from tflite_tasks.core.model_file import ModelSource, check_model_identifier, read_model_bytes
 from tflite_tasks.core.options import MAX_THREADS, is_int
 from tflite_tasks.core.split_graph import SplitInterpreter
@@ -162,8 +168,14 @@ class Engine:
             raise ModelLoadError(
                 f"{self.source}: Python kernels run custom ops of the main subgraph only; "
                 f"{', '.join(sorted(inner & set(in_python))) or 'the model has no subgraph'}")
-        return SplitInterpreter(model, in_python,
-                                lambda sub_model: self._litert_interpreter(sub_model, False))
+        self.custom_ops = {**in_python, **self.custom_ops}  # pickles carry registered ones
+        try:
+            return SplitInterpreter(
+                model, in_python, lambda sub_model: self._litert_interpreter(sub_model, False))
+        except TfliteTasksError:
+            raise
+        except Exception as e:  # indices or string buffers out of range in a corrupt model
+            raise ModelLoadError(f"{self.source} is not a valid TFLite model: {e!r}") from e
 
     def _litert_interpreter(self, model_bytes: bytes, shapes_known: bool = True) -> Interpreter:
         """A LiteRT interpreter with its tensors allocated. With ``shapes_known`` False (a
@@ -245,8 +257,17 @@ class Engine:
         self.outputs = self._specs(self._interpreter.get_output_details())
 
     def invoke(self) -> None:
-        """Runs the model on the inputs as written."""
-        self._interpreter.invoke()
+        """Runs the model on the inputs as written.
+
+        Raises:
+            InferenceError: LiteRT failed (say, token ids beyond the embedding table).
+        """
+        try:
+            self._interpreter.invoke()
+        except RuntimeError as e:
+            if isinstance(e, TfliteTasksError):
+                raise
+            raise InferenceError(f"LiteRT failed to run {self.source}: {e}") from e
 
     def output(self, position: int = 0) -> np.ndarray:
         """Returns a copy of output ``position``, raw (still quantized if quantized)."""
@@ -266,7 +287,7 @@ class Engine:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["model_bytes"], num_threads=state["num_threads"],
-                      custom_ops=state["custom_ops"])
+                      custom_ops=state.get("custom_ops"))
         self.source = state["source"]
 
     def __repr__(self) -> str:

@@ -46,3 +46,7 @@ class TaskClosedError(TfliteTasksError, RuntimeError):
 
 class MissingDependencyError(TfliteTasksError, ImportError):
     """An optional package the model needs is not installed; the message says which extra."""
+
+
+class InferenceError(TfliteTasksError, RuntimeError):
+    """The model failed while running (LiteRT refused the inputs, or a custom op failed)."""

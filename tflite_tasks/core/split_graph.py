@@ -46,9 +46,16 @@ def decode_strings(data: bytes | np.ndarray) -> np.ndarray:
 
 
 def as_strings(values: object) -> np.ndarray:
-    """Returns ``values`` as an object array of ``bytes`` (``str`` items are UTF-8 encoded)."""
+    """Returns ``values`` as an object array of ``bytes`` (``str`` items are UTF-8 encoded).
+
+    Raises TypeError for items that are neither bytes nor str.
+    """
     array = np.asarray(values, dtype=object)
-    flat = [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in array.ravel()]
+    flat = []
+    for v in array.ravel():
+        if not isinstance(v, bytes | str):
+            raise TypeError(f"a string tensor takes bytes or str items, not {type(v).__name__}")
+        flat.append(v.encode("utf-8", "surrogatepass") if isinstance(v, str) else bytes(v))
     result = np.empty(len(flat), dtype=object)
     result[:] = flat
     return result.reshape(array.shape)
@@ -73,10 +80,21 @@ class _Tensor:
                 "quantization": (self.scale, self.zero_point)}
 
     def cast(self, values: object) -> np.ndarray:
-        """Casts a kernel's output to this tensor's type."""
+        """A copy of ``values`` as this tensor's type. Raises TypeError or ValueError where
+        that would change the values' kind (text, floats to ints) or overflow."""
         if self.dtype is np.bytes_:
             return as_strings(values)
-        return np.ascontiguousarray(np.asarray(values), dtype=self.dtype)
+        array = np.asarray(values)
+        target = np.dtype(self.dtype)
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"got {array.dtype} values, not numbers")
+        if not np.can_cast(array.dtype, target, "same_kind"):
+            raise TypeError(f"{array.dtype} values would lose their kind as {target}")
+        if target.kind in "iu" and array.size and array.dtype != target:
+            info = np.iinfo(target)
+            if array.min() < info.min or array.max() > info.max:
+                raise ValueError(f"values outside the range of {target}")
+        return np.array(array, dtype=target, order="C")
 
 
 def _describe(tensor: Any) -> _Tensor:
@@ -129,13 +147,14 @@ class SplitInterpreter:
     def __init__(self, model: Any, kernels: Mapping[str, Kernel],
                  build_interpreter: Callable[[bytes], Interpreter]) -> None:
         graph = model.subgraphs[0]
-        self._tensors = [_describe(t) for t in graph.tensors]
+        self._graph_tensors = graph.tensors
+        self._tensors: dict[int, _Tensor] = {}  # described when they cross a cut
         self._input_indices = [int(i) for i in graph.inputs]
         self._output_indices = [int(i) for i in graph.outputs]
-        self._constants = _constants(model, graph)
+        self._backed = {i for i, t in enumerate(graph.tensors) if _buffer(model, t) is not None}
         self._values: dict[int, np.ndarray] = {}
         for index in self._input_indices:
-            self._values[index] = self._blank(index, self._tensors[index].shape)
+            self._values[index] = self._blank(index, self._tensor(index).shape)
         self._steps: list[_PythonStep | _LiteRTStep] = []
         names = [_op_name(code) for code in model.operatorCodes]
         run: list[int] = []
@@ -151,9 +170,20 @@ class SplitInterpreter:
             else:
                 run.append(node)
         self._add_litert(model, run, build_interpreter)
+        read = {i for step in self._steps if isinstance(step, _PythonStep) for i in step.inputs}
+        self._constants = _constants(model, graph, read | set(self._output_indices))
+        for index in read | {i for step in self._steps if isinstance(step, _PythonStep)
+                             for i in step.outputs} | set(self._output_indices):
+            if index >= 0:
+                self._tensor(index)  # a type numpy lacks is a load error, not a run error
+
+    def _tensor(self, index: int) -> _Tensor:
+        if index not in self._tensors:
+            self._tensors[index] = _describe(self._graph_tensors[index])
+        return self._tensors[index]
 
     def _blank(self, index: int, shape: Sequence[int]) -> np.ndarray:
-        dtype = self._tensors[index].dtype
+        dtype = self._tensor(index).dtype
         if dtype is np.bytes_:
             return np.full(tuple(shape), b"", dtype=object)
         return np.zeros(tuple(shape), dtype=dtype)
@@ -170,7 +200,7 @@ class SplitInterpreter:
         later |= set(self._output_indices)
         read = [int(i) for op in ops for i in op.inputs if i >= 0]
         inputs = list(dict.fromkeys(
-            i for i in read if i not in produced and i not in self._constants
+            i for i in read if i not in produced and i not in self._backed
             and not graph.tensors[i].isVariable))
         outputs = [i for i in dict.fromkeys(int(i) for op in ops for i in op.outputs)
                    if i in later]
@@ -190,7 +220,7 @@ class SplitInterpreter:
         return [self._details(i) for i in self._output_indices]
 
     def _details(self, index: int) -> dict[str, Any]:
-        details = self._tensors[index].details(index)
+        details = self._tensor(index).details(index)
         if index in self._values:
             details["shape"] = np.array(self._values[index].shape, np.int32)
         return details
@@ -199,15 +229,19 @@ class SplitInterpreter:
         return lambda: self._values[index]
 
     def set_tensor(self, index: int, value: np.ndarray) -> None:
-        self._values[index] = self._tensors[index].cast(value)
+        """Copies ``value`` into input ``index`` (same shape, except for string inputs)."""
+        tensor = self._tensor(index)
+        current = self._values[index].shape
+        if tensor.dtype is not np.bytes_ and np.shape(value) != current:
+            raise ValueError(f"input {tensor.name!r} is {list(current)}, not "
+                             f"{list(np.shape(value))}: resize it first")
+        self._values[index] = tensor.cast(value)
 
     def resize_tensor_input(self, index: int, shape: Sequence[int], strict: bool = False) -> None:
         self._values[index] = self._blank(index, shape)
 
     def get_tensor(self, index: int) -> np.ndarray:
-        if index in self._values:
-            return self._values[index].copy()
-        return self._constants[index].copy()
+        return self._value(index).copy()
 
     def invoke(self) -> None:
         """Runs every step in graph order."""
@@ -218,10 +252,13 @@ class SplitInterpreter:
                 self._run_litert(step)
 
     def _value(self, index: int) -> np.ndarray | None:
+        """The tensor's current value: computed, constant, or (never written) zeros."""
         if index < 0:
             return None
         value = self._values.get(index)
-        return self._constants[index] if value is None else value
+        if value is None:
+            value = self._constants.get(index)
+        return self._blank(index, self._tensor(index).shape) if value is None else value
 
     def _run_litert(self, step: _LiteRTStep) -> None:
         interpreter = step.interpreter
@@ -247,18 +284,21 @@ class SplitInterpreter:
         where = f"custom op {step.name!r} (node {step.node})"
         inputs = [self._value(i) for i in step.inputs]
         try:
-            outputs = list(step.kernel(inputs, step.custom_options))
+            outputs = step.kernel(inputs, step.custom_options)
         except Exception as e:
             raise CustomOpError(f"the Python kernel of {where} failed: {e}") from e
+        if not isinstance(outputs, list | tuple):
+            raise CustomOpError(f"the Python kernel of {where} must return a list or tuple "
+                                f"with one value per output, not {type(outputs).__name__}")
         if len(outputs) != len(step.outputs):
             raise CustomOpError(
                 f"the Python kernel of {where} returned {len(outputs)} outputs; the op has "
                 f"{len(step.outputs)}")
         for index, value in zip(step.outputs, outputs, strict=True):
-            tensor = self._tensors[index]
+            tensor = self._tensor(index)
             try:
                 self._values[index] = tensor.cast(value)
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:
                 raise CustomOpError(
                     f"output {tensor.name!r} of {where} cannot be a {np.dtype(tensor.dtype)} "
                     f"tensor: {e}") from e
@@ -271,12 +311,22 @@ def _op_name(code: Any) -> str | int:
     return max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
 
 
-def _constants(model: Any, graph: Any) -> dict[int, np.ndarray]:
-    """Tensor index -> value for every tensor of ``graph`` backed by a non-empty buffer."""
+def _buffer(model: Any, tensor: Any) -> np.ndarray | None:
+    """The tensor's constant data (uint8), or None when it has none."""
+    buffers = model.buffers or []
+    if not 0 < tensor.buffer < len(buffers):
+        return None
+    data = buffers[tensor.buffer].data
+    return data if data is not None and len(data) else None
+
+
+def _constants(model: Any, graph: Any, indices: set[int]) -> dict[int, np.ndarray]:
+    """Tensor index -> value for the tensors of ``indices`` backed by a non-empty buffer."""
     constants: dict[int, np.ndarray] = {}
-    for index, tensor in enumerate(graph.tensors):
-        data = model.buffers[tensor.buffer].data if tensor.buffer < len(model.buffers) else None
-        if data is None or len(data) == 0:
+    for index in sorted(i for i in indices if i >= 0):
+        tensor = graph.tensors[index]
+        data = _buffer(model, tensor)
+        if data is None:
             continue
         shape = tuple(tensor.shape) if tensor.shape is not None else ()
         dtype = _DTYPES.get(tensor.type)
@@ -285,6 +335,8 @@ def _constants(model: Any, graph: Any) -> dict[int, np.ndarray]:
         elif dtype is not None:
             raw = np.frombuffer(np.asarray(data, np.uint8).tobytes(), dtype=dtype)
             constants[index] = raw.reshape(shape) if raw.size == int(np.prod(shape)) else raw
+    for value in constants.values():
+        value.setflags(write=False)  # kernels share them from call to call
     return constants
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from tflite_tasks.core.custom_ops import Kernel
+from tflite_tasks.core.custom_ops import Kernel, check_kernels
 from tflite_tasks.core.engine import Engine
 from tflite_tasks.core.errors import OptionsError, TaskClosedError
 from tflite_tasks.core.options import BaseOptions, from_flat_options
@@ -65,6 +65,7 @@ class BaseTask(Generic[OptionsT]):
         _check_groups(options, self.options_class)
         base: BaseOptions = options.base_options  # type: ignore[attr-defined]
         self._options = options
+        check_kernels(base.custom_ops or {})
         self._engine: Engine | None = Engine(
             base.model_source(), num_threads=base.num_threads,
             custom_ops={**self.kernels, **(base.custom_ops or {})})

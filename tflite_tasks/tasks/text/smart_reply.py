@@ -31,7 +31,7 @@ from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.options import BaseOptions, is_int, is_real, read_labels
 from tflite_tasks.core.task import BaseTask
 from tflite_tasks.tasks.text.smartreply_ops import SMARTREPLY_OPS
-from tflite_tasks.tasks.text.text_input import check_text
+from tflite_tasks.tasks.text.tokenizers import check_text
 
 BACKOFF_FILE = "backoff_response.txt"
 """Read from beside the model when no ``backoff_responses`` are given (as the model ships)."""
@@ -122,19 +122,21 @@ class SmartReply(BaseTask[SmartReplyTaskOptions]):
         # read once, so pickles carry the list
         self._options.reply_options = replace(options, backoff_responses=list(self._backoff))
         engine = self.engine
-        if len(engine.inputs) != 1 or len(engine.outputs) != 2:
+        kinds = ([s.dtype.kind for s in engine.inputs], [s.dtype.kind for s in engine.outputs])
+        if kinds != (["S"], ["S", "f"]):
             raise OptionsError(
-                f"a Smart Reply model has one string input and two outputs (replies, weights); "
-                f"this one has {len(engine.inputs)} inputs and {len(engine.outputs)} outputs")
+                "a Smart Reply model has one string input and two outputs, reply strings and "
+                f"float weights; this one has inputs {[str(s.dtype) for s in engine.inputs]} "
+                f"and outputs {[str(s.dtype) for s in engine.outputs]}")
 
     def _backoff_responses(self, given: Sequence[str] | str | os.PathLike | None) -> list[str]:
-        if given is not None:
-            return [line for line in read_labels(given) if line]
-        model_file = self._options.base_options.model_file
-        beside = Path(model_file).with_name(BACKOFF_FILE) if model_file is not None else None
-        if beside is not None and beside.is_file():
-            return [line for line in read_labels(beside) if line]
-        return []
+        if given is None:
+            model_file = self._options.base_options.model_file
+            beside = Path(model_file).with_name(BACKOFF_FILE) if model_file else None
+            if beside is None or not beside.is_file():
+                return []
+            given = beside
+        return list(dict.fromkeys(line for line in read_labels(given) if line))
 
     @property
     def backoff_responses(self) -> list[str]:

@@ -76,7 +76,7 @@ class TextClassifier(TextTask[TextClassifierOptions]):
                                                           options.classification_options)
         self._label_output = label if self._head.labels is None else None
         self._output_positions = [score] + ([label] if self._label_output is not None else [])
-        self._index_names: dict[int, np.ndarray] = {}
+        self._index_names = np.empty(0, dtype=object)
 
     def _find_output(self, ref: TensorRef | None, defaults: tuple[str, ...],
                      names: list[str | None]) -> int | None:
@@ -97,9 +97,9 @@ class TextClassifier(TextTask[TextClassifierOptions]):
 
     def _names_by_index(self, count: int) -> np.ndarray:
         """"0", "1", ... : the reference's names for classes without labels."""
-        if count not in self._index_names:
-            self._index_names[count] = np.array([str(i) for i in range(count)], dtype=object)
-        return self._index_names[count]
+        if self._index_names.size != count:  # the output's length may change between calls
+            self._index_names = np.array([str(i) for i in range(count)], dtype=object)
+        return self._index_names
 
     def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> ClassificationResult:
         """Turns the scores output (and the labels output, if any) into categories."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tflite_tasks.core.engine import Engine, TensorSpec
-from tflite_tasks.core.errors import InputError, MetadataError, OptionsError
+from tflite_tasks.core.errors import MetadataError, OptionsError
 from tflite_tasks.metadata import Metadata
 from tflite_tasks.metadata.schema import (
     BertTokenizerOptions,
@@ -32,6 +32,8 @@ from tflite_tasks.tasks.text.tokenizers import (
     RegexTokenizer,
     SentencePieceTokenizer,
     WordPieceTokenizer,
+    check_text,
+    without_surrogates,
 )
 
 TOKENIZERS = ("regex", "bert", "sentencepiece")
@@ -78,16 +80,13 @@ class TextOptions:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str | int):
                 raise OptionsError(f"{name} is a tensor name or position, not {value!r}")
-
-
-def check_text(text: object) -> str:
-    """Returns ``text`` if it is a str; raises InputError saying what to pass otherwise."""
-    if isinstance(text, str):
-        return text
-    if isinstance(text, bytes | bytearray | memoryview):
-        raise InputError("text must be a str, not bytes: decode it first, e.g. "
-                         "text.decode('utf-8')")
-    raise InputError(f"text must be a str, not {type(text).__name__}")
+        for name, kinds in (("vocab_file", (str, os.PathLike)),
+                            ("sentencepiece_model", (str, os.PathLike, bytes)),
+                            ("delim_regex_pattern", (str,))):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kinds):
+                raise OptionsError(f"{name} is a {' or '.join(k.__name__ for k in kinds)}, "
+                                   f"not {type(value).__name__}")
 
 
 def find_tensor(specs: Sequence[TensorSpec], metadata_names: Sequence[str | None],
@@ -145,17 +144,22 @@ class TextPreprocessor:
         self._metadata = engine.metadata
         self._inputs = engine.inputs
         names = metadata_names(self._metadata, "input", len(engine.inputs))
-        int_inputs = [s for s in engine.inputs if s.dtype == np.int32]
-        if len(engine.inputs) >= 3 and len(int_inputs) == len(engine.inputs):
+        shapes = [(s.name, str(s.dtype), list(s.shape)) for s in engine.inputs]
+        refused = OptionsError(
+            f"a {task} takes text models: one string input, one int32 token-id input, or "
+            f"three int32 BERT inputs (ids, mask, segment_ids); this model's inputs are "
+            f"{shapes}")
+        if len(engine.inputs) == 3 and all(s.dtype == np.int32 for s in engine.inputs):
             self.kind = "bert"
-            self._bert_positions = [self._bert_input(role, names) for role in _BERT_NAMES]
-            if len(set(self._bert_positions)) < 3:
-                raise OptionsError(
-                    f"cannot tell the BERT inputs ids, mask and segment_ids apart: the inputs "
-                    f"are named {[s.name for s in engine.inputs]}, and the metadata names "
-                    f"{names}")
+            self._bert_positions = self._bert_inputs(names)
+            length = self._length(self._bert_positions[0])
+            if length is not None and length < 2:
+                raise OptionsError(f"the BERT inputs hold {length} token(s); [CLS] and [SEP] "
+                                   "need 2")
             self._tokenizer = self._subword_tokenizer()
             return
+        if len(engine.inputs) != 1:
+            raise refused
         ref = options.input_tensor
         if ref is None:
             ref = "INPUT" if "INPUT" in [s.name for s in engine.inputs] + names else 0
@@ -163,24 +167,31 @@ class TextPreprocessor:
         spec = engine.inputs[self._position]
         if spec.dtype.kind in "SOU":
             self.kind = "string"
-        elif spec.dtype == np.int32 and len(engine.inputs) == 1:
+        elif spec.dtype == np.int32:
             self.kind = "regex"
             self._regex = self._regex_tokenizer(self._position)
         else:
-            shapes = [(s.name, str(s.dtype), list(s.shape)) for s in engine.inputs]
-            raise OptionsError(
-                f"a {task} takes text models: one string input, one int32 token-id input, "
-                f"or three int32 BERT inputs (ids, mask, segment_ids); this model's inputs "
-                f"are {shapes}")
+            raise refused
 
-    def _bert_input(self, role: str, names: list[str | None]) -> int:
-        """The position of BERT input ``role``: by metadata or tensor name, else by order."""
-        if role in names:
-            return names.index(role)
-        for position, spec in enumerate(self._inputs):
-            if any(candidate in spec.name for candidate in _BERT_NAMES[role][1:]):
-                return position
-        return list(_BERT_NAMES).index(role)
+    def _bert_inputs(self, names: list[str | None]) -> list[int]:
+        """The positions of ids, mask and segment_ids: by metadata name, else by tensor name
+        (``input_word_ids``...), else, when no input is named either way, in that order."""
+        found: dict[str, int] = {}
+        for role, candidates in _BERT_NAMES.items():
+            for position, spec in enumerate(self._inputs):
+                if names[position] in candidates or any(c in spec.name for c in candidates[1:]):
+                    found.setdefault(role, position)
+        if not found:
+            return [0, 1, 2]
+        missing = [role for role in _BERT_NAMES if role not in found]
+        free = [p for p in range(3) if p not in found.values()]
+        if len(missing) == 1 and len(free) == 1:
+            found[missing[0]] = free[0]
+        if len(set(found.values())) < 3 or len(found) < 3:
+            raise OptionsError(
+                f"cannot tell the BERT inputs ids, mask and segment_ids apart: the inputs are "
+                f"named {[s.name for s in self._inputs]}, and the metadata names {names}")
+        return [found[role] for role in _BERT_NAMES]
 
     def _units(self, position: int) -> list[ProcessUnit]:
         """The input tensor's process units, then the subgraph's input process units."""
@@ -260,12 +271,16 @@ class TextPreprocessor:
         text = check_text(text)
         if self.kind == "string":
             value = np.empty(1, dtype=object)
-            value[0] = text.encode("utf-8")
+            value[0] = without_surrogates(text).encode("utf-8")
             return {self._position: value}
         if self.kind == "regex":
-            length = self._length(self._position)
-            ids = self._regex.encode(text, length)
-            return {self._position: ids.reshape(1, -1)}
+            ids = self._regex.encode(text, self._length(self._position))
+            return {self._position: self._shaped(self._position, ids)}
         arrays = self._tokenizer.encode(text, self._length(self._bert_positions[0]))
-        return {position: array.reshape(1, -1)
+        return {position: self._shaped(position, array)
                 for position, array in zip(self._bert_positions, arrays, strict=True)}
+
+    def _shaped(self, position: int, tokens: np.ndarray) -> np.ndarray:
+        """``tokens`` in the input's layout: ``[L]`` or ``[1, L]`` (the length may differ
+        for dynamic inputs)."""
+        return tokens.reshape((*self._inputs[position].shape[:-1], -1))

@@ -9,7 +9,8 @@ import numpy as np
 
 from tflite_tasks.core.errors import InputError
 from tflite_tasks.core.task import BaseTask
-from tflite_tasks.tasks.text.text_input import TextOptions, TextPreprocessor, check_text
+from tflite_tasks.tasks.text.text_input import TextOptions, TextPreprocessor
+from tflite_tasks.tasks.text.tokenizers import check_text
 
 OptionsT = TypeVar("OptionsT")
 

@@ -130,15 +130,15 @@ def _import(module: str) -> ModuleType:
         ) from exc
 
 
-def _checked_text(text: object) -> str:
+def check_text(text: object) -> str:
     """The text if it is a str, else InputError saying what to pass."""
     if isinstance(text, str):
         return text
-    if isinstance(text, (bytes, bytearray, memoryview)):
+    if isinstance(text, bytes | bytearray | memoryview):
         hint = "decode it first, e.g. text.decode('utf-8')"
     else:
         hint = "pass the text itself"
-    raise InputError(f"the input text must be a str, got {type(text).__name__}; {hint}")
+    raise InputError(f"text must be a str, not {type(text).__name__}: {hint}")
 
 
 def _before_nul(text: str) -> str:
@@ -146,7 +146,7 @@ def _before_nul(text: str) -> str:
     return text.split("\0", 1)[0] if "\0" in text else text
 
 
-def _without_surrogates(text: str) -> str:
+def without_surrogates(text: str) -> str:
     """The text with lone surrogates, which cannot reach the reference, ``tokenizers`` or
     SentencePiece (they are not UTF-8), replaced by U+FFFD."""
     try:
@@ -238,7 +238,7 @@ class RegexTokenizer:
 
     def words(self, text: str, limit: int) -> list[str]:
         """The first ``limit`` words of the text (only as much of it is split)."""
-        text = _before_nul(_checked_text(text))
+        text = _before_nul(check_text(text))
         pieces = self._delimiter.split(text, limit + 1)
         words = [word for word in pieces[:: self._stride] if word]
         if len(words) <= limit and len(pieces) == self._stride * (limit + 1) + 1:
@@ -252,7 +252,7 @@ class RegexTokenizer:
         as <START> and the words."""
         if length is None:
             first = 0 if self._start_id is None else 1
-            length = first + len(self.words(text, len(_checked_text(text)) + 1))
+            length = max(1, first + len(self.words(text, len(check_text(text)) + 1)))
         ids = self._template(length).copy()
         first = 0 if self._start_id is None else min(1, length)
         lookup, unknown = self._vocab.get, self._unknown_id
@@ -310,7 +310,7 @@ class WordPieceTokenizer:
     def encode(self, text: str, max_seq_len: int | None) -> BertInputs:
         """``[CLS] pieces [SEP]`` ids, mask (1 on them) and segment ids (0), int32,
         ``[max_seq_len]`` zero-padded, or of the natural length when ``max_seq_len`` is None."""
-        text = _ascii_lower(_without_surrogates(_before_nul(_checked_text(text))))
+        text = _ascii_lower(without_surrogates(_before_nul(check_text(text))))
         return _bert_inputs(self._cls_id, self._piece_ids(text), self._sep_id, max_seq_len)
 
 
@@ -328,6 +328,6 @@ class SentencePieceTokenizer:
 
     def encode(self, text: str, max_seq_len: int | None) -> BertInputs:
         """Like :meth:`WordPieceTokenizer.encode`, with SentencePiece pieces."""
-        text = _ascii_lower(_without_surrogates(_checked_text(text)))
+        text = _ascii_lower(without_surrogates(check_text(text)))
         piece_ids = self._processor.piece_to_id(self._processor.encode(text, out_type=str))
         return _bert_inputs(self._cls_id, piece_ids, self._sep_id, max_seq_len)
