@@ -35,12 +35,11 @@ from tflite_tasks.core.errors import (
 from tflite_tasks.core.model_file import ModelSource, check_model_identifier, read_model_bytes
 from tflite_tasks.core.options import MAX_THREADS, is_int
 from tflite_tasks.core.split_graph import SplitInterpreter
-from tflite_tasks.metadata.model_schema import operator_codes
+from tflite_tasks.metadata.model_schema import CUSTOM, operator_codes
 
 if TYPE_CHECKING:
     from tflite_tasks.metadata import Metadata
 
-_CUSTOM_OP_CODE = 32
 _VECTOR_DTYPES = (np.dtype(np.float32), np.dtype(np.uint8), np.dtype(np.int8))
 
 
@@ -144,24 +143,29 @@ class Engine:
         self.inputs = self._specs(self._interpreter.get_input_details())
         self.outputs = self._specs(self._interpreter.get_output_details())
 
-    def _custom_op_names(self) -> list[str]:
+    @cached_property
+    def _custom_codes(self) -> list[str | None]:
+        """Per operator code of the model: the custom op's name, None for builtin ops."""
         try:
-            return sorted({name for code, name in operator_codes(self.model_bytes)
-                           if code == _CUSTOM_OP_CODE and name})
+            return [name if code == CUSTOM else None
+                    for code, name in operator_codes(self.model_bytes)]
         except (MetadataError, ModelLoadError):
             return []
 
+    def _kernels(self) -> dict[str, Kernel]:
+        """The registered kernels, overridden by those given to this engine."""
+        return {**registered_custom_ops(), **self.custom_ops}
+
     def _build_interpreter(self) -> Interpreter | SplitInterpreter:
-        kernels = {**registered_custom_ops(), **self.custom_ops}
-        in_python = {name: kernels[name] for name in self._custom_op_names() if name in kernels}
+        kernels = self._kernels()
+        in_python = {name: kernels[name] for name in self._custom_codes if name in kernels}
         if not in_python:
             return self._litert_interpreter(self.model_bytes)
         try:
             model = schema.ModelT.InitFromPackedBuf(self.model_bytes, 0)
             graphs = model.subgraphs or []
-            inner = {code.customCode.decode("utf-8", "replace")
-                     for graph in graphs[1:] for op in graph.operators or []
-                     for code in [model.operatorCodes[op.opcodeIndex]] if code.customCode}
+            inner = {self._custom_codes[op.opcodeIndex]
+                     for graph in graphs[1:] for op in graph.operators or []}
         except Exception as e:  # the flatbuffers runtime raises whatever it trips on
             raise ModelLoadError(f"{self.source} is not a valid TFLite model: {e}") from e
         if not graphs or inner & set(in_python):
@@ -171,7 +175,8 @@ class Engine:
         self.custom_ops = {**in_python, **self.custom_ops}  # pickles carry registered ones
         try:
             return SplitInterpreter(
-                model, in_python, lambda sub_model: self._litert_interpreter(sub_model, False))
+                model, self._custom_codes, in_python,
+                lambda sub_model: self._litert_interpreter(sub_model, False))
         except TfliteTasksError:
             raise
         except Exception as e:  # indices or string buffers out of range in a corrupt model
@@ -195,8 +200,8 @@ class Engine:
         return interpreter
 
     def _unresolved_ops_message(self, litert_message: str) -> str:
-        kernels = {**registered_custom_ops(), **self.custom_ops}
-        custom = [name for name in self._custom_op_names() if name not in kernels]
+        kernels = self._kernels()
+        custom = sorted({name for name in self._custom_codes if name and name not in kernels})
         lines = litert_message.strip().splitlines()
         first_line = lines[0].rstrip(".") if lines else ""
         if not custom:

@@ -138,13 +138,15 @@ class SplitInterpreter:
 
     Args:
         model: the parsed model (``schema.ModelT``).
+        custom_codes: per operator code, the custom op's name (None for builtin ops).
         kernels: op name -> kernel, for the custom ops to run in Python.
         build_interpreter: makes a LiteRT interpreter from model bytes (threads, errors);
             it may leave tensors unallocated (inputs from Python often have no static
             shape): each sub-model is resized and allocated when first run.
     """
 
-    def __init__(self, model: Any, kernels: Mapping[str, Kernel],
+    def __init__(self, model: Any, custom_codes: Sequence[str | None],
+                 kernels: Mapping[str, Kernel],
                  build_interpreter: Callable[[bytes], Interpreter]) -> None:
         graph = model.subgraphs[0]
         self._graph_tensors = graph.tensors
@@ -156,10 +158,9 @@ class SplitInterpreter:
         for index in self._input_indices:
             self._values[index] = self._blank(index, self._tensor(index).shape)
         self._steps: list[_PythonStep | _LiteRTStep] = []
-        names = [_op_name(code) for code in model.operatorCodes]
         run: list[int] = []
         for node, op in enumerate(graph.operators):
-            name = names[op.opcodeIndex]
+            name = custom_codes[op.opcodeIndex]
             if name in kernels:
                 self._add_litert(model, run, build_interpreter)
                 run = []
@@ -302,13 +303,6 @@ class SplitInterpreter:
                 raise CustomOpError(
                     f"output {tensor.name!r} of {where} cannot be a {np.dtype(tensor.dtype)} "
                     f"tensor: {e}") from e
-
-
-def _op_name(code: Any) -> str | int:
-    """The custom op's name, or the builtin op's code."""
-    if code.customCode:
-        return code.customCode.decode("utf-8", "replace")
-    return max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
 
 
 def _buffer(model: Any, tensor: Any) -> np.ndarray | None:

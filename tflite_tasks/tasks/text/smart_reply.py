@@ -30,7 +30,7 @@ from tflite_tasks.core.containers import _ToDict
 from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.options import BaseOptions, is_int, is_real, read_labels
 from tflite_tasks.core.task import BaseTask
-from tflite_tasks.tasks.text.smartreply_ops import SMARTREPLY_OPS
+from tflite_tasks.tasks.text.smartreply_ops import RE2_SPACE, SMARTREPLY_OPS
 from tflite_tasks.tasks.text.tokenizers import check_text
 
 BACKOFF_FILE = "backoff_response.txt"
@@ -39,9 +39,15 @@ BACKOFF_FILE = "backoff_response.txt"
 # predictor.cc's SplitSentence, on UTF-8 bytes: a run of marks becomes " <last mark>"; a mark
 # followed by whitespace ends a sentence; spaces collapse; sentences split at the ends.
 _SENTENCE_STEPS = ((re.compile(rb"([?.!,])+"), rb" \1"),
-                   (re.compile(rb"([?.!,])+[\t\n\f\r ]+"), b"\\1\t"),
+                   (re.compile(rb"([?.!,])+[" + RE2_SPACE + rb"]+"), b"\\1\t"),
                    (re.compile(rb" +"), b" "),
                    (re.compile(rb"\t+\Z"), b""))
+
+
+def check_max_replies(value: object) -> None:
+    """Raises OptionsError unless ``value`` is a positive integer."""
+    if not is_int(value) or value < 1:  # type: ignore[operator]
+        raise OptionsError(f"max_replies must be a positive integer, not {value!r}")
 
 
 @dataclass
@@ -62,9 +68,7 @@ class SmartReplyOptions:
 
     def validate(self) -> None:
         """Raises OptionsError for invalid values."""
-        if not is_int(self.max_replies) or self.max_replies < 1:
-            raise OptionsError(f"max_replies must be a positive integer, not "
-                               f"{self.max_replies!r}")
+        check_max_replies(self.max_replies)
         if not is_real(self.backoff_confidence):
             raise OptionsError(f"backoff_confidence must be a number, not "
                                f"{self.backoff_confidence!r}")
@@ -170,8 +174,7 @@ class SmartReply(BaseTask[SmartReplyTaskOptions]):
         messages = ([message_or_conversation] if isinstance(message_or_conversation, str)
                     else [check_text(m) for m in _sequence(message_or_conversation)])
         limit = self._options.reply_options.max_replies if max_replies is None else max_replies
-        if not is_int(limit) or limit < 1:
-            raise OptionsError(f"max_replies must be a positive integer, not {limit!r}")
+        check_max_replies(limit)
         votes: dict[bytes, np.float32] = {}
         for message in messages:
             for sentence in split_sentences(message):

@@ -32,6 +32,7 @@ import numpy as np
 from tflite_tasks.core.custom_ops import Kernel
 
 __all__ = [
+    "RE2_SPACE",
     "SMARTREPLY_OPS",
     "extract_features",
     "fingerprint64",
@@ -45,7 +46,7 @@ __all__ = [
 # Normalize
 
 _ASCII_SPACE = b" \t\n\v\f\r"  # absl::ascii_isspace
-_RE2_SPACE = rb"\t\n\f\r "  # RE2's \s (no \v)
+RE2_SPACE = rb"\t\n\f\r "  # RE2's \s (no \v)
 _EDGE_CHARS = b"\t\n\f\r ,:;-&'\""  # RE2 [\s,:;\-&'"]
 _MAX_INPUT_CHARS = 300
 _START, _END = b"<S>", b"<E>"
@@ -54,12 +55,12 @@ _CONTRACTIONS = rb"('t|'nt|n't|'d|'ll|'s|'m|'ve|'re)"
 _NORMALIZE_STEPS: tuple[tuple[re.Pattern[bytes], bytes], ...] = tuple(
     (re.compile(pattern), replacement) for pattern, replacement in (
         (rb'[.*()"]', b""),
-        (rb"[" + _RE2_SPACE + rb"]" + _CONTRACTIONS + rb"([" + _RE2_SPACE + rb",;:/])", rb"\1\2"),
-        (rb"[" + _RE2_SPACE + rb"]" + _CONTRACTIONS + rb"\Z", rb"\1"),
+        (rb"[" + RE2_SPACE + rb"]" + _CONTRACTIONS + rb"([" + RE2_SPACE + rb",;:/])", rb"\1\2"),
+        (rb"[" + RE2_SPACE + rb"]" + _CONTRACTIONS + rb"\Z", rb"\1"),
         # The C++ transforms come from a std::map, so they run in key order. C++ writes them
         # ([^\s]+)'ll etc.: their matches can only start where a word starts; the look-behind
         # says so (same results), which keeps Python's backtracking linear on long words.
-        *((rb"(?<![^" + _RE2_SPACE + rb"])([^" + _RE2_SPACE + rb"]+)" + suffix, rb"\1 " + word)
+        *((rb"(?<![^" + RE2_SPACE + rb"])([^" + RE2_SPACE + rb"]+)" + suffix, rb"\1 " + word)
           for suffix, word in ((rb"'ll", b"will"), (rb"'nt", b"not"), (rb"'re", b"are"),
                                (rb"'ve", b"have"), (rb"n't", b"not"))),
         (rb"i'm", b"i am"),

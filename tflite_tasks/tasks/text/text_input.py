@@ -23,6 +23,7 @@ from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import MetadataError, OptionsError
 from tflite_tasks.metadata import Metadata
 from tflite_tasks.metadata.schema import (
+    AssociatedFile,
     BertTokenizerOptions,
     ProcessUnit,
     RegexTokenizerOptions,
@@ -201,7 +202,7 @@ class TextPreprocessor:
         return [*((tensor.process_units or []) if tensor else []),
                 *((subgraphs[0].input_process_units or []) if subgraphs else [])]
 
-    def _metadata_file(self, files: list | None, what: str) -> bytes:
+    def _metadata_file(self, files: list[AssociatedFile] | None, what: str) -> bytes:
         if not files or not files[0].name:
             raise MetadataError(f"the model's {what} names no associated file")
         return self._metadata.file(files[0].name)
