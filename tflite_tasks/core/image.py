@@ -10,15 +10,14 @@ from __future__ import annotations
 import io
 import numbers
 import os
-import stat
-from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
 from tflite_tasks.core.containers import BoundingBox
-from tflite_tasks.core.errors import InputError, InputFileNotFoundError
+from tflite_tasks.core.errors import InputError
+from tflite_tasks.core.input_file import read_input_file
 
 ImageLike = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray | Image.Image
 """What :func:`load_image` accepts: a file path, encoded file bytes, an array or a PIL image."""
@@ -158,27 +157,7 @@ def clockwise_turn(rotation: float) -> int:
 
 def _from_path(path: str) -> np.ndarray:
     """Reads and decodes the regular file at ``path``."""
-    if not path:
-        raise InputError("the image path is an empty string")
-    try:
-        # Only a regular file has an end: reading a FIFO waits for a writer, a device such as
-        # /dev/zero never ends. Checked before opening, which can block or act on a device.
-        mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError(f"image path {path!r} is a directory, not a file")
-        if not stat.S_ISREG(mode):
-            raise InputError(
-                f"image path {path!r} is not a regular file (a FIFO, socket or device); "
-                f"pass the path of an image file, or its bytes"
-            )
-        data = Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise InputFileNotFoundError(f"image file {path!r} does not exist") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"image path {path!r} is a directory, not a file") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read image file {path!r}: {exc.strerror or exc}") from exc
-    return _decode(data, path)
+    return _decode(read_input_file(path, "image"), path)
 
 
 def _decode(data: bytes | bytearray | memoryview, path: str | None = None) -> np.ndarray:
