@@ -365,9 +365,12 @@ class ClassificationPostprocessor:
         if allowed is not None:
             keep &= allowed
         candidates = np.flatnonzero(keep)
-        if 0 < self.max_results < candidates.size:
-            top = np.argpartition(-scores[candidates], self.max_results - 1)[: self.max_results]
-            candidates = candidates[top]
+        if 0 < self.max_results < candidates.size:  # the best; ties at the cut: lowest index
+            kept = scores[candidates]
+            cut = -np.partition(-kept, self.max_results - 1)[self.max_results - 1]
+            above = candidates[kept > cut]
+            tied = candidates[kept == cut][: self.max_results - above.size]
+            candidates = np.concatenate([above, tied])
         order = candidates[np.lexsort((candidates, -scores[candidates]))]
         names = self._names[head_index] if labels is None else labels
         display_names = self._display_names[head_index]
