@@ -16,12 +16,17 @@ import numpy as np
 NOT_IN_DICT = {"to_dict": False}
 """Field metadata of result fields that ``to_dict()`` leaves out (such as the input image)."""
 
+OPTIONAL = {"omit_none": True}
+"""Field metadata of result fields that ``to_dict()`` leaves out when they are None."""
+
 
 def _plain(value: Any) -> Any:
     """Converts dataclasses, lists and numpy values to JSON-ready Python values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.metadata.get("to_dict", True)}
+        items = ((f, getattr(value, f.name)) for f in dataclasses.fields(value)
+                 if f.metadata.get("to_dict", True))
+        return {f.name: _plain(item) for f, item in items
+                if item is not None or not f.metadata.get("omit_none")}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if hasattr(value, "tolist") and callable(value.tolist):  # numpy array or scalar
@@ -82,9 +87,14 @@ class Classifications(_ToDict):
 
 @dataclass
 class ClassificationResult(_ToDict):
-    """One :class:`Classifications` per classification head of the model."""
+    """One :class:`Classifications` per classification head of the model.
+
+    ``timestamp_ms``: where the classified window starts in the audio, in milliseconds
+    (audio classifiers only; ``None`` and left out of ``to_dict()`` otherwise).
+    """
 
     classifications: list[Classifications] = field(default_factory=list)
+    timestamp_ms: float | None = field(default=None, metadata=OPTIONAL)
 
     def _repr_html_(self) -> str:
         """Shows each head's categories as a bar chart in Jupyter."""
@@ -128,6 +138,11 @@ class Embedding(_ToDict):
 
 @dataclass
 class EmbeddingResult(_ToDict):
-    """One :class:`Embedding` per output tensor of the model."""
+    """One :class:`Embedding` per output tensor of the model.
+
+    ``timestamp_ms``: where the embedded window starts in the audio, in milliseconds (audio
+    embedders only; ``None`` and left out of ``to_dict()`` otherwise).
+    """
 
     embeddings: list[Embedding] = field(default_factory=list)
+    timestamp_ms: float | None = field(default=None, metadata=OPTIONAL)
