@@ -4,6 +4,7 @@
 labels and score handling come from the model's TFLite Metadata; options override them.
 """
 
+from tflite_tasks.core.audio import AudioData, load_audio
 from tflite_tasks.core.classification import ScoreCalibration
 from tflite_tasks.core.containers import (
     BoundingBox,
@@ -36,6 +37,11 @@ from tflite_tasks.core.errors import (
 from tflite_tasks.core.image import load_image
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
 from tflite_tasks.core.region import Region
+from tflite_tasks.tasks.audio.audio_classifier import AudioClassifier, AudioClassifierOptions
+from tflite_tasks.tasks.audio.audio_embedder import AudioEmbedder, AudioEmbedderOptions
+from tflite_tasks.tasks.audio.audio_input import AudioFormat, AudioOptions
+from tflite_tasks.tasks.audio.audio_stream import AudioStream
+from tflite_tasks.tasks.audio.microphone import Microphone
 from tflite_tasks.tasks.text.smart_reply import (
     Reply,
     SmartReply,
@@ -81,6 +87,14 @@ __version__ = "0.1.0"
 __all__ = [
     "KEYPOINT_NAMES",
     "SKELETON_EDGES",
+    "AudioClassifier",
+    "AudioClassifierOptions",
+    "AudioData",
+    "AudioEmbedder",
+    "AudioEmbedderOptions",
+    "AudioFormat",
+    "AudioOptions",
+    "AudioStream",
     "BaseOptions",
     "BoundingBox",
     "Category",
@@ -109,6 +123,7 @@ __all__ = [
     "InputFileNotFoundError",
     "Keypoint",
     "MetadataError",
+    "Microphone",
     "MissingDependencyError",
     "ModelFileNotFoundError",
     "ModelLoadError",
@@ -139,6 +154,7 @@ __all__ = [
     "TfliteTasksError",
     "__version__",
     "cosine_similarity",
+    "load_audio",
     "load_image",
     "register_custom_op",
     "registered_custom_ops",

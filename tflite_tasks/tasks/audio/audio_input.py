@@ -1,0 +1,162 @@
+"""What an audio model takes: sample rate, channels and window, from metadata or options.
+
+The model's input metadata gives ``AudioProperties(sample_rate, channels)``; the window (the
+frames per channel of one model input) is the input tensor's size divided by the channels,
+as in the TFLite Task Library (``cc/task/processor/audio_preprocessor.cc``). Options override
+the metadata; a model without it needs ``sample_rate`` and ``channels``, and a model whose
+input length is dynamic needs ``window_samples``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tflite_tasks.core.engine import Engine, TensorSpec
+from tflite_tasks.core.errors import OptionsError
+from tflite_tasks.core.options import is_int, is_real
+from tflite_tasks.metadata.schema import AudioProperties
+
+MAX_SAMPLE_RATE = 10**7
+"""The highest sample rate accepted, in Hz (well above any audio model's)."""
+
+
+@dataclass
+class AudioOptions:
+    """Audio input values the model's metadata normally gives, and the windowing.
+
+    Attributes:
+        sample_rate: the rate the model expects, in Hz; overrides the metadata's
+            ``AudioProperties.sample_rate``.
+        channels: the channels the model expects; overrides ``AudioProperties.channels``.
+        window_samples: frames per channel of one model input, for models whose input
+            length is dynamic (a fixed input gives it).
+        hop_ms: milliseconds between the starts of consecutive windows; default one window
+            (no overlap). Smaller values overlap the windows, larger ones skip audio.
+    """
+
+    sample_rate: int | None = None
+    channels: int | None = None
+    window_samples: int | None = None
+    hop_ms: float | None = None
+
+    def validate(self) -> None:
+        """Raises OptionsError for values of the wrong type or range."""
+        for name, top in (("sample_rate", MAX_SAMPLE_RATE), ("channels", 64),
+                          ("window_samples", 2**31 - 1)):
+            value = getattr(self, name)
+            if value is not None and not (is_int(value) and 1 <= value <= top):
+                raise OptionsError(f"{name} must be a whole number from 1 to {top}, not "
+                                   f"{value!r}")
+        if self.hop_ms is not None and not (is_real(self.hop_ms) and self.hop_ms > 0):
+            raise OptionsError(f"hop_ms must be a positive number of milliseconds, not "
+                               f"{self.hop_ms!r}")
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """What one model input holds: ``window`` frames of ``channels`` channels at
+    ``sample_rate`` Hz, and the frames between window starts (``hop``)."""
+
+    sample_rate: int
+    channels: int
+    window: int
+    hop: int
+
+    @property
+    def window_ms(self) -> float:
+        return self.window * 1000.0 / self.sample_rate
+
+    @property
+    def hop_ms(self) -> float:
+        return self.hop * 1000.0 / self.sample_rate
+
+
+def _metadata_properties(engine: Engine) -> AudioProperties | None:
+    tensor_md = engine.metadata.input_tensor(0)
+    content = tensor_md.content if tensor_md is not None else None
+    properties = content.content_properties if content is not None else None
+    return properties if isinstance(properties, AudioProperties) else None
+
+
+def audio_input_spec(engine: Engine, task: str) -> TensorSpec:
+    """The model's one audio input, after checking its type.
+
+    Raises:
+        OptionsError: not exactly one input, or one that is not float32 or int16 samples.
+    """
+    if len(engine.inputs) != 1:
+        raise OptionsError(f"an {task} model takes one input, audio samples; this model has "
+                           f"{len(engine.inputs)}")
+    spec = engine.inputs[0]
+    if spec.dtype not in (np.float32, np.int16):
+        raise OptionsError(f"input '{spec.name}' is {np.dtype(spec.dtype).name}: audio inputs "
+                           "are float32 samples in [-1, 1] (or int16 PCM)")
+    return spec
+
+
+def resolve_format(engine: Engine, options: AudioOptions, task: str) -> AudioFormat:
+    """Returns the model's audio format from its metadata and ``options``, resizing a dynamic
+    input to the window.
+
+    Raises:
+        OptionsError: a value neither the metadata nor the options give (the message names
+            the option), or an input size that is not a whole number of frames.
+    """
+    options.validate()
+    spec = audio_input_spec(engine, task)
+    properties = _metadata_properties(engine)
+    rate = options.sample_rate or (properties.sample_rate if properties else None)
+    channels = options.channels or (properties.channels if properties else None)
+    missing = [name for name, value in (("sample_rate", rate), ("channels", channels))
+               if not (is_int(value) and value > 0)]
+    if missing:
+        where = ("has no AudioProperties metadata" if properties is None
+                 else "metadata's AudioProperties lack " + " and ".join(missing))
+        raise OptionsError(
+            f"the model {where}: pass {' and '.join(f'{m}=...' for m in missing)} (the rate in "
+            f"Hz and channel count it was trained on, e.g. sample_rate=16000, channels=1)")
+    if rate > MAX_SAMPLE_RATE:
+        raise OptionsError(f"the model's metadata gives sample_rate {rate}: pass sample_rate=...")
+    window = _window(engine, spec, channels, options.window_samples)
+    hop = window if options.hop_ms is None else round(options.hop_ms * rate / 1000.0)
+    if hop < 1:
+        raise OptionsError(f"hop_ms={options.hop_ms} is less than one sample at {rate} Hz")
+    return AudioFormat(int(rate), int(channels), window, hop)
+
+
+def _window(engine: Engine, spec: TensorSpec, channels: int, window_samples: int | None) -> int:
+    """Frames per channel of one input; a dynamic input is resized to ``window_samples``."""
+    signature = spec.shape_signature
+    dynamic = [axis for axis, size in enumerate(signature) if size < 0]
+    if not dynamic:
+        size = math.prod(spec.shape)
+        if size % channels or size == 0:
+            raise OptionsError(f"input '{spec.name}' has {size} values, not a whole number of "
+                               f"frames of {channels} channels: pass channels=...")
+        if window_samples is not None and window_samples != size // channels:
+            raise OptionsError(f"window_samples={window_samples}, but the model's input holds "
+                               f"{size // channels} frames of {channels} channels")
+        return size // channels
+    if window_samples is None:
+        raise OptionsError(f"input '{spec.name}' has a dynamic length {list(signature)}: pass "
+                           "window_samples=... (frames per channel of one model input)")
+    shape = [1 if size < 0 else size for size in signature]
+    fixed = math.prod(shape)
+    values = window_samples * channels
+    if values % fixed:
+        raise OptionsError(f"window_samples={window_samples} x {channels} channels does not "
+                           f"fit input '{spec.name}' {list(signature)}")
+    shape[dynamic[-1]] = values // fixed
+    engine.resize_input(spec.position, tuple(shape))
+    return window_samples
+
+
+def to_input(window: np.ndarray, spec: TensorSpec) -> np.ndarray:
+    """Returns one window ``(frames, channels)`` float32 as the model's input array
+    (interleaved frames; int16 inputs get ``round(x * 32767)`` clipped)."""
+    if spec.dtype == np.int16:
+        window = np.clip(np.rint(window * np.float32(32767)), -32768, 32767).astype(np.int16)
+    return window.reshape(spec.shape)

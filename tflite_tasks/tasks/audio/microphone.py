@@ -1,0 +1,150 @@
+"""Live audio from a microphone, through ``sounddevice`` (the ``[microphone]`` extra).
+
+Example::
+
+    from tflite_tasks import AudioClassifier, Microphone
+
+    classifier = AudioClassifier.create_from_file("yamnet.tflite", max_results=1)
+    stream = classifier.stream()
+    with Microphone.for_task(classifier) as microphone:
+        for block in microphone:                 # Ctrl-C to stop
+            for result in stream.push(block):
+                print(result.classifications[0].categories[0].category_name)
+
+The device's audio callback copies each block into a bounded queue; :meth:`Microphone.read`
+and iteration take the blocks in order. When the reader falls behind by more than
+``max_queued_s`` seconds, the oldest blocks are dropped and counted in ``dropped_frames``.
+"""
+
+from __future__ import annotations
+
+import queue
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tflite_tasks.core.audio import check_sample_rate
+from tflite_tasks.core.errors import InputError, MissingDependencyError, OptionsError
+from tflite_tasks.core.options import is_int, is_real
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from typing_extensions import Self
+
+    from tflite_tasks.tasks.audio.audio_task import AudioTask
+
+_INSTALL = ("pip install 'tflite-tasks[microphone]' (on Linux PortAudio too: "
+            "apt install libportaudio2)")
+
+
+def _sounddevice() -> Any:
+    try:
+        import sounddevice
+    except (ImportError, OSError) as exc:  # OSError: the PortAudio library is missing
+        raise MissingDependencyError(f"the microphone needs sounddevice and PortAudio: "
+                                     f"{_INSTALL}; it said: {exc}") from exc
+    return sounddevice
+
+
+class Microphone:
+    """Blocks of float32 samples ``(frames, channels)`` from an input device, as recorded.
+
+    Args:
+        sample_rate: the rate to record at, in Hz (the device may refuse rates it lacks;
+            a task's stream resamples any rate).
+        channels: channels to record.
+        block_ms: the length of each block, in ms.
+        device: the sounddevice device (index or name); default: the system's input.
+        max_queued_s: seconds of unread audio kept before the oldest blocks are dropped.
+    """
+
+    def __init__(self, sample_rate: int, channels: int = 1, block_ms: float = 100.0,
+                 device: int | str | None = None, max_queued_s: float = 10.0) -> None:
+        self.sample_rate = check_sample_rate(sample_rate)
+        if not (is_int(channels) and 1 <= channels <= 64):
+            raise OptionsError(f"channels must be a whole number from 1 to 64, not {channels!r}")
+        for name, value in (("block_ms", block_ms), ("max_queued_s", max_queued_s)):
+            if not (is_real(value) and value > 0):
+                raise OptionsError(f"{name} must be a positive number, not {value!r}")
+        self.channels = int(channels)
+        self.block_frames = max(1, round(block_ms * self.sample_rate / 1000.0))
+        self.device = device
+        self.dropped_frames = 0
+        self._blocks: queue.Queue[np.ndarray | None] = queue.Queue(
+            max(1, int(max_queued_s * 1000.0 / block_ms)))
+        self._stream: Any = None
+
+    @classmethod
+    def for_task(cls, task: AudioTask, **options: Any) -> Microphone:
+        """A microphone recording at the task's model rate and channels."""
+        audio_format = task.audio_format
+        return cls(audio_format.sample_rate, audio_format.channels, **options)
+
+    def _callback(self, data: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        """Runs in the audio thread: queues a copy of the block, dropping the oldest if full."""
+        if status and getattr(status, "input_overflow", False):
+            self.dropped_frames += frames  # the device lost audio before this block
+        block = np.array(data, dtype=np.float32)
+        while True:
+            try:
+                self._blocks.put_nowait(block)
+                return
+            except queue.Full:
+                try:
+                    dropped = self._blocks.get_nowait()
+                except queue.Empty:
+                    continue
+                if dropped is not None:
+                    self.dropped_frames += dropped.shape[0]
+
+    def start(self) -> Self:
+        """Opens the device and starts recording.
+
+        Raises:
+            MissingDependencyError: sounddevice or PortAudio is not installed.
+            InputError: the device cannot be opened (none, busy, or the rate refused).
+        """
+        if self._stream is not None:
+            return self
+        sounddevice = _sounddevice()
+        try:
+            self._stream = sounddevice.InputStream(
+                samplerate=self.sample_rate, channels=self.channels, dtype="float32",
+                blocksize=self.block_frames, device=self.device, callback=self._callback)
+            self._stream.start()
+        except Exception as exc:  # PortAudioError, ValueError for unknown devices
+            self._stream = None
+            raise InputError(f"cannot record from the microphone ({self.sample_rate} Hz, "
+                             f"{self.channels} channels, device {self.device!r}): {exc}") from exc
+        return self
+
+    def stop(self) -> None:
+        """Stops recording; iteration ends after the blocks already queued."""
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.close()
+            self._stream = None
+            self._blocks.put(None)
+
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
+        """The next block, float32 ``(frames, channels)``, waiting up to ``timeout`` seconds
+        (None: until one comes); None once stopped and drained.
+
+        Raises:
+            TimeoutError: no block came in time.
+        """
+        try:
+            return self._blocks.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no audio from the microphone within {timeout} s") from None
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        while (block := self.read()) is not None:
+            yield block
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
