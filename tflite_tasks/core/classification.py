@@ -8,6 +8,7 @@ come from the output tensor's metadata unless options give them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -305,6 +306,7 @@ class ClassificationPostprocessor:
         self._allowed = self._allowed_masks(options)
         self._names = [self._name_array(h.labels, h.num_classes) for h in self.heads]
         self._display_names = [self._name_array(h.display_names, h.num_classes)
+                               if h.display_names else np.empty(0, dtype=object)
                                for h in self.heads]
 
     @staticmethod
@@ -379,10 +381,10 @@ class ClassificationPostprocessor:
                 raise OptionsError(f"output '{self.heads[head_index].name}' gave "
                                    f"{scores.size} scores but {names.size} labels")
             names = np.full(scores.size, "", dtype=object)
-        if display_names.size < scores.size:
-            display_names = np.full(scores.size, "", dtype=object)
+        shown = (display_names[order].tolist() if display_names.size >= scores.size
+                 else itertools.repeat(""))
         categories = list(map(Category, order.tolist(), scores[order].tolist(),
-                              names[order].tolist(), display_names[order].tolist()))
+                              names[order].tolist(), shown))
         head = self.heads[head_index]
         return Classifications(categories, head.spec.position, head.name)
 
