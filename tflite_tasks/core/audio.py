@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
+import numbers
 import os
 import wave
 from dataclasses import dataclass
@@ -59,12 +60,17 @@ _INTEGER_SCALES = {np.dtype(np.int8): 2.0**7, np.dtype(np.int16): 2.0**15,
 class AudioData:
     """An audio clip: float32 samples ``(frames, channels)`` and their rate in Hz.
 
-    Build it with :meth:`from_file` or :meth:`from_array` (or :func:`load_audio`), which
-    check and convert the samples; the constructor takes them as they are.
+    ``AudioData(samples, sample_rate)`` checks and converts the samples as
+    :meth:`from_array` does (C-contiguous float32 samples are kept, not copied);
+    :meth:`from_file` decodes a file.
     """
 
     samples: np.ndarray
     sample_rate: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "samples", as_samples(self.samples, "audio array"))
+        object.__setattr__(self, "sample_rate", check_sample_rate(self.sample_rate))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> AudioData:
@@ -75,7 +81,7 @@ class AudioData:
     def from_array(cls, samples: np.ndarray, sample_rate: int) -> AudioData:
         """Checks and converts samples ``(frames,)`` or ``(frames, channels)``: floats in
         [-1, 1], or int8 / int16 / int32 / uint8 PCM (scaled to [-1, 1])."""
-        return cls(as_samples(samples, "audio array"), check_sample_rate(sample_rate))
+        return cls(samples, sample_rate)
 
     @property
     def frames(self) -> int:
@@ -116,7 +122,8 @@ AudioLike = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray | Au
 
 def check_sample_rate(sample_rate: object, name: str = "sample_rate") -> int:
     """Returns ``sample_rate`` as an int after checking it is a whole number of Hz >= 1."""
-    if isinstance(sample_rate, float) and sample_rate.is_integer():
+    if (isinstance(sample_rate, numbers.Real) and not isinstance(sample_rate, bool)
+            and float(sample_rate).is_integer()):  # 16000.0, np.float32(16000) too
         sample_rate = int(sample_rate)
     if not is_int(sample_rate) or not 1 <= sample_rate <= 10**7:  # type: ignore[operator]
         raise InputError(f"{name} is a whole number of Hz from 1 to 10000000, such as 16000, "
@@ -188,7 +195,9 @@ def decode_audio(data: bytes | bytearray | memoryview, name: str) -> AudioData:
         raise
     except Exception as exc:  # libsndfile's errors, and whatever a malformed header causes
         raise InputError(f"cannot decode {name}: {exc}. Formats read: {_FORMATS}") from exc
-    return AudioData(as_samples(samples, name), check_sample_rate(rate, f"{name}'s sample rate"))
+    if samples.shape[0] == 0:
+        raise InputError(f"{name} holds no audio (0 frames)")
+    return AudioData(as_samples(samples, name), check_sample_rate(rate, f"{name}'s rate"))
 
 
 def as_samples(array: np.ndarray, name: str, allow_empty: bool = False) -> np.ndarray:
@@ -216,7 +225,7 @@ def as_samples(array: np.ndarray, name: str, allow_empty: bool = False) -> np.nd
                          f"(frames, channels) with 1 to {MAX_CHANNELS} channels")
     if frames == 0 and not allow_empty:
         raise InputError(f"{name} is empty (0 frames): there is no audio to classify")
-    kind = array.dtype
+    kind = array.dtype.newbyteorder("=")  # big-endian PCM (">i2") scales like native
     if kind.kind == "f":
         samples = np.ascontiguousarray(array, dtype=np.float32)
     elif kind in _INTEGER_SCALES:

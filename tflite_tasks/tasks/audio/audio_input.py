@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tflite_tasks.core.audio import MAX_CHANNELS
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.options import is_int, is_real
@@ -21,6 +22,9 @@ from tflite_tasks.metadata.schema import AudioProperties
 
 MAX_SAMPLE_RATE = 10**7
 """The highest sample rate accepted, in Hz (well above any audio model's)."""
+
+MAX_WINDOW = 2**24
+"""The most frames one model input may hold (17 minutes at 16 kHz)."""
 
 
 @dataclass
@@ -44,8 +48,8 @@ class AudioOptions:
 
     def validate(self) -> None:
         """Raises OptionsError for values of the wrong type or range."""
-        for name, top in (("sample_rate", MAX_SAMPLE_RATE), ("channels", 64),
-                          ("window_samples", 2**31 - 1)):
+        for name, top in (("sample_rate", MAX_SAMPLE_RATE), ("channels", MAX_CHANNELS),
+                          ("window_samples", MAX_WINDOW)):
             value = getattr(self, name)
             if value is not None and not (is_int(value) and 1 <= value <= top):
                 raise OptionsError(f"{name} must be a whole number from 1 to {top}, not "
@@ -118,8 +122,11 @@ def resolve_format(engine: Engine, options: AudioOptions, task: str) -> AudioFor
         raise OptionsError(
             f"the model {where}: pass {' and '.join(f'{m}=...' for m in missing)} (the rate in "
             f"Hz and channel count it was trained on, e.g. sample_rate=16000, channels=1)")
-    if rate > MAX_SAMPLE_RATE:
-        raise OptionsError(f"the model's metadata gives sample_rate {rate}: pass sample_rate=...")
+    for name, value, top in (("sample_rate", rate, MAX_SAMPLE_RATE),
+                             ("channels", channels, MAX_CHANNELS)):
+        if value > top:
+            raise OptionsError(f"the model's metadata gives {name} {value}, more than "
+                               f"{top}: pass {name}=...")
     window = _window(engine, spec, channels, options.window_samples)
     hop = window if options.hop_ms is None else round(options.hop_ms * rate / 1000.0)
     if hop < 1:
@@ -129,26 +136,30 @@ def resolve_format(engine: Engine, options: AudioOptions, task: str) -> AudioFor
 
 def _window(engine: Engine, spec: TensorSpec, channels: int, window_samples: int | None) -> int:
     """Frames per channel of one input; a dynamic input is resized to ``window_samples``."""
-    signature = spec.shape_signature
+    signature = list(spec.shape_signature)
+    if len(signature) > 1 and signature[0] < 0:
+        signature[0] = 1  # a dynamic batch ([-1, W], Keras exports): one window at a time
     dynamic = [axis for axis, size in enumerate(signature) if size < 0]
     if not dynamic:
-        size = math.prod(spec.shape)
+        size = math.prod(signature)
         if size % channels or size == 0:
             raise OptionsError(f"input '{spec.name}' has {size} values, not a whole number of "
                                f"frames of {channels} channels: pass channels=...")
         if window_samples is not None and window_samples != size // channels:
             raise OptionsError(f"window_samples={window_samples}, but the model's input holds "
                                f"{size // channels} frames of {channels} channels")
+        engine.resize_input(spec.position, tuple(signature))  # batch 1 (no-op when it is)
         return size // channels
     if window_samples is None:
-        raise OptionsError(f"input '{spec.name}' has a dynamic length {list(signature)}: pass "
+        raise OptionsError(f"input '{spec.name}' has a dynamic length "
+                           f"{list(spec.shape_signature)}: pass "
                            "window_samples=... (frames per channel of one model input)")
     shape = [1 if size < 0 else size for size in signature]
     fixed = math.prod(shape)
     values = window_samples * channels
     if values % fixed:
         raise OptionsError(f"window_samples={window_samples} x {channels} channels does not "
-                           f"fit input '{spec.name}' {list(signature)}")
+                           f"fit input '{spec.name}' {list(spec.shape_signature)}")
     shape[dynamic[-1]] = values // fixed
     engine.resize_input(spec.position, tuple(shape))
     return window_samples

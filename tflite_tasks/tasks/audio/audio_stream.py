@@ -85,8 +85,8 @@ class AudioStream(Generic[ResultT]):
             samples = chunk.samples
         else:
             samples = as_samples(chunk, "the audio chunk", allow_empty=True)
-        self._pushed += samples.shape[0]
         mixed = mix_channels(samples, self.format.channels)
+        self._pushed += samples.shape[0]  # after the checks: a refused chunk is not audio
         return self._add(self._resampler.push(mixed))
 
     def flush(self) -> list[ResultT]:

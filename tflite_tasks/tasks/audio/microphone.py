@@ -77,15 +77,20 @@ class Microphone:
 
     @classmethod
     def for_task(cls, task: AudioTask, **options: Any) -> Microphone:
-        """A microphone recording at the task's model rate and channels."""
+        """A microphone recording at the task's model rate and channels (``options`` may
+        replace them, and give the other arguments)."""
         audio_format = task.audio_format
-        return cls(audio_format.sample_rate, audio_format.channels, **options)
+        return cls(**{"sample_rate": audio_format.sample_rate,
+                      "channels": audio_format.channels, **options})
 
     def _callback(self, data: np.ndarray, frames: int, time: Any, status: Any) -> None:
         """Runs in the audio thread: queues a copy of the block, dropping the oldest if full."""
         if status and getattr(status, "input_overflow", False):
             self.dropped_frames += frames  # the device lost audio before this block
-        block = np.array(data, dtype=np.float32)
+        self._enqueue(np.array(data, dtype=np.float32))
+
+    def _enqueue(self, block: np.ndarray | None) -> None:
+        """Queues ``block`` (None: the end) without waiting, dropping the oldest if full."""
         while True:
             try:
                 self._blocks.put_nowait(block)
@@ -108,36 +113,54 @@ class Microphone:
         if self._stream is not None:
             return self
         sounddevice = _sounddevice()
+        # a new recording: unread blocks stay, the end mark of the previous one goes
+        queued = []
+        while not self._blocks.empty():
+            queued.append(self._blocks.get_nowait())
+        for block in queued:
+            if block is not None:
+                self._blocks.put_nowait(block)
+        stream = None
         try:
-            self._stream = sounddevice.InputStream(
+            stream = sounddevice.InputStream(
                 samplerate=self.sample_rate, channels=self.channels, dtype="float32",
                 blocksize=self.block_frames, device=self.device, callback=self._callback)
-            self._stream.start()
+            stream.start()
+            self._stream = stream
         except Exception as exc:  # PortAudioError, ValueError for unknown devices
-            self._stream = None
+            if stream is not None:
+                stream.close()
             raise InputError(f"cannot record from the microphone ({self.sample_rate} Hz, "
                              f"{self.channels} channels, device {self.device!r}): {exc}") from exc
         return self
 
     def stop(self) -> None:
-        """Stops recording; iteration ends after the blocks already queued."""
+        """Stops recording; iteration ends after the blocks already queued (when the queue is
+        full, the end mark takes the oldest block's place: stopping never waits)."""
         if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
-            self._blocks.put(None)
+            stream, self._stream = self._stream, None
+            try:
+                stream.stop()
+                stream.close()
+            finally:
+                self._enqueue(None)  # never waits: a full queue drops its oldest block
 
     def read(self, timeout: float | None = None) -> np.ndarray | None:
         """The next block, float32 ``(frames, channels)``, waiting up to ``timeout`` seconds
-        (None: until one comes); None once stopped and drained.
+        (None: until one comes); None once stopped and drained, or never started.
 
         Raises:
             TimeoutError: no block came in time.
         """
+        if self._stream is None and self._blocks.empty():
+            return None
         try:
-            return self._blocks.get(timeout=timeout)
+            block = self._blocks.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError(f"no audio from the microphone within {timeout} s") from None
+        if block is None:  # the end stays marked for later reads and iterations
+            self._enqueue(None)
+        return block
 
     def __iter__(self) -> Iterator[np.ndarray]:
         while (block := self.read()) is not None:
