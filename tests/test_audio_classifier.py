@@ -303,3 +303,11 @@ def test_pickle_threads_and_close() -> None:
         closing.classify(np.zeros(100), sample_rate=16000)
     with pytest.raises(TaskClosedError, match="closed"):
         closing.classify(np.zeros(100), sample_rate=16000)
+
+
+def test_image_models_are_refused_even_with_audio_options() -> None:
+    image_model = data_path("vision/mobilenet_v1_0.25_224_1_metadata_1.tflite")
+    for options in ({}, {"sample_rate": 16000, "channels": 1}):
+        with pytest.raises(OptionsError, match=r"holds an image or a spectrogram, not audio "
+                                               r"samples.*not an audio classifier model"):
+            AudioClassifier.create_from_file(image_model, **options)

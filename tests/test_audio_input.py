@@ -187,7 +187,7 @@ def test_undecodable_files_and_bytes(tmp_path) -> None:
 def test_long_files_are_refused_before_decoding(monkeypatch) -> None:
     path = data_path(SPEECH)
     monkeypatch.setattr(audio, "MAX_AUDIO_SAMPLES", 68359)
-    with pytest.raises(InputError, match=r"too long: 68360 frames x 1 channels.*MAX_AUDIO_SAMPLES"):
+    with pytest.raises(InputError, match=r"too long: 68360 frames x 1 channel,.*MAX_AUDIO_SAMPLES"):
         load_audio(path)
     monkeypatch.setattr(audio, "MAX_AUDIO_SAMPLES", 68360)
     assert load_audio(path).frames == 68360
@@ -241,3 +241,14 @@ def test_errors_about_a_decoded_file_name_the_file(tmp_path) -> None:
     soundfile.write(path, np.array([0.0, np.nan, 0.5], np.float32), 8000, subtype="FLOAT")
     with pytest.raises(InputError, match=r"audio file '.*broken\.wav' has NaN or infinite"):
         load_audio(path)
+
+
+def test_undecodable_bytes_say_why_without_object_addresses() -> None:
+    with pytest.raises(InputError) as caught:
+        load_audio(b"not audio at all")
+    message = str(caught.value)
+    assert message.startswith("cannot decode the encoded audio (16 bytes): Format not recognised. "
+                              "Formats read: WAV")
+    assert "0x" not in message and ".." not in message
+    assert repr(load_audio(np.zeros((3, 1)), sample_rate=8000)) == (
+        "AudioData(3 frames x 1 channel at 8000 Hz, 0.000 s)")

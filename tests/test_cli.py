@@ -73,7 +73,7 @@ def test_inspect_model_without_metadata(capsys) -> None:
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["classify", "--help"], ["classify-text", "--help"],
-                                  ["reply", "--help"]])
+                                  ["reply", "--help"], ["classify-audio", "--help"]])
 def test_console_script_runs(argv) -> None:
     done = subprocess.run([sys.executable, "-m", "tflite_tasks.cli", *argv],
                           capture_output=True, text=True, check=False)
@@ -294,3 +294,60 @@ def test_reply_backoff_file(tmp_path, capsys) -> None:
 def test_reply_rejects_another_model(capsys) -> None:
     assert main(["reply", str(data_path(NL_CLASSIFIER)), "hi"]) == 1
     assert "Smart Reply model" in capsys.readouterr().err
+
+
+YAMNET = "audio/yamnet_audio_classifier_with_metadata.tflite"
+SPEECH = "audio/speech.wav"
+
+
+def test_classify_audio_table_has_a_row_per_category_of_each_window(capsys) -> None:
+    assert main(["classify-audio", str(data_path(YAMNET)), str(data_path(SPEECH)),
+                 "--num-threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ("file: speech.wav (4.272 s, 16000 Hz, 1 channel): 5 windows "
+                                   "of 975 ms, hop 975 ms")
+    rows = _table_rows(out)
+    assert len(rows) == 15  # 5 windows x 3 categories (the default --max-results)
+    assert rows[0] == ["0", "1", "0", "Speech", "0.9180"]
+    tops = [row for row in rows if row[1] == "1"]
+    assert [row[0] for row in tops] == ["0", "975", "1950", "2925", "3900"]
+    assert [row[3] for row in tops[:4]] == ["Speech"] * 4
+
+
+def test_classify_audio_json_windows_and_hop(capsys) -> None:
+    model, speech = str(data_path(YAMNET)), str(data_path(SPEECH))
+    two_heads = str(data_path("audio/two_heads.wav"))
+    assert main(["classify-audio", model, speech, two_heads, "--max-results", "1",
+                 "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in records] == [speech, two_heads]
+    results = records[0]["results"]
+    assert [r["timestamp_ms"] for r in results] == [0, 975, 1950, 2925, 3900]
+    assert all(len(r["classifications"][0]["categories"]) == 1 for r in results)
+    top = results[0]["classifications"][0]["categories"][0]
+    assert top["category_name"] == "Speech" and top["score"] == pytest.approx(0.918, abs=1e-3)
+    assert len(records[1]["results"]) == 1  # two_heads.wav is one window long
+    assert main(["classify-audio", model, speech, "--hop-ms", "487.5", "--json"]) == 0
+    overlapping = json.loads(capsys.readouterr().out)[0]["results"]
+    assert [r["timestamp_ms"] for r in overlapping] == [487.5 * i for i in range(9)]
+    assert main(["classify-audio", model, speech, "--hop-ms", "487.5",
+                 "--score-threshold", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "hop 487.5 ms" in out and "487.5" in {row[0] for row in _table_rows(out)}
+    assert all(float(row[-1]) >= 0.5 for row in _table_rows(out) if row[1] != "-")
+
+
+def test_classify_audio_errors_are_plain(tmp_path, capsys) -> None:
+    model = str(data_path(YAMNET))
+    assert main(["classify-audio", model, str(tmp_path / "missing.wav")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tflite-tasks classify-audio: error: audio file ")
+    assert "missing.wav' does not exist" in err and "Traceback" not in err
+    (tmp_path / "noise.wav").write_bytes(b"not a wave file" * 10)
+    assert main(["classify-audio", model, str(tmp_path / "noise.wav")]) == 1
+    assert "cannot decode audio file" in capsys.readouterr().err
+    assert main(["classify-audio", model, str(data_path(SPEECH)), "--hop-ms", "0"]) == 1
+    assert "hop_ms must be a positive number" in capsys.readouterr().err
+    image_model = str(data_path("vision/mobilenet_v1_0.25_224_quant.tflite"))
+    assert main(["classify-audio", image_model, str(data_path(SPEECH))]) == 1
+    assert capsys.readouterr().err.startswith("tflite-tasks classify-audio: error:")

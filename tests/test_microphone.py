@@ -157,7 +157,7 @@ def test_device_errors_become_input_errors(device) -> None:
     device.fail_open = ValueError("No input device matching 'USB'")
     microphone = Microphone(16000, device="USB")
     with pytest.raises(InputError, match=r"cannot record from the microphone \(16000 Hz, 1 "
-                                         r"channels, device 'USB'\): No input device"):
+                                         r"channel, device 'USB'\): No input device"):
         microphone.start()
     device.fail_open = None
     device.fail_start = RuntimeError("Error opening InputStream: Device unavailable")

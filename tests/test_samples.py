@@ -1,5 +1,5 @@
 """The samples run: the notebooks (executed by a real kernel), the classify_folder,
-annotate_video, pose_video and chat apps."""
+annotate_video, pose_video, chat and stream_audio apps."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ NOTEBOOK = SAMPLES / "image_classification.ipynb"
 DETECTION_NOTEBOOK = SAMPLES / "detection_and_segmentation.ipynb"
 POSE_NOTEBOOK = SAMPLES / "pose_estimation.ipynb"
 TEXT_NOTEBOOK = SAMPLES / "text.ipynb"
+AUDIO_NOTEBOOK = SAMPLES / "audio.ipynb"
 MOBILENET = "vision/mobilenet_v1_0.25_224_1_metadata_1.tflite"
 SSD = "vision/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"
 DEEPLAB = "vision/deeplabv3.tflite"
@@ -63,8 +64,8 @@ def _text(cell: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("path", [NOTEBOOK, DETECTION_NOTEBOOK, POSE_NOTEBOOK, TEXT_NOTEBOOK],
-                         ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", [NOTEBOOK, DETECTION_NOTEBOOK, POSE_NOTEBOOK, TEXT_NOTEBOOK,
+                                  AUDIO_NOTEBOOK], ids=lambda path: path.stem)
 def test_notebooks_are_committed_without_outputs(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
@@ -248,6 +249,41 @@ def test_text_notebook_classifies_embeds_replies_and_runs_python_ops() -> None:
     assert "'0.2,0.5,0.3': label1 0.50, label2 0.30, label0 0.20" in custom
     assert "'0.9,0.1': label0 0.90, label1 0.10" in custom
     assert "top: index 1, score 1.00" in _stdout(_tagged(notebook, "custom-ops-option"))
+
+
+# -- audio.ipynb ---------------------------------------------------------------------------------
+
+
+def test_audio_notebook_classifies_over_time_streams_and_embeds() -> None:
+    for path in ("audio/yamnet_audio_classifier_with_metadata.tflite", "audio/speech.wav",
+                 "audio/two_heads.wav"):
+        data_path(path)
+    notebook = _run_notebook(data_path("audio/speech.wav").parent.parent, AUDIO_NOTEBOOK)
+    loaded = _text(_tagged(notebook, "load"))
+    assert "AudioData(68360 frames x 1 channel at 16000 Hz" in loaded
+    assert "<audio controls src='data:audio/wav;base64," in loaded  # the player
+    assert _has_picture(_tagged(notebook, "waveform"))
+    windows = _stdout(_tagged(notebook, "classify")).splitlines()[1:]
+    tops = [line.split()[:3] for line in windows]
+    assert tops == [[t, "ms", "Speech"] for t in ("0", "975", "1950", "2925")] + [
+        ["3900", "ms", "Tick"]]
+    over_time = _tagged(notebook, "over-time")
+    assert _has_picture(over_time)
+    assert "starts, hop 487.5 ms: [0.0, 487.5, 975.0, 1462.5" in _stdout(over_time)
+    assert _has_picture(_tagged(notebook, "hop"))
+    stereo = _stdout(_tagged(notebook, "stereo"))
+    assert "at 44100 Hz" in stereo and "x 2 channels" in stereo
+    assert "same top classes: True" in stereo
+    stream = _stdout(_tagged(notebook, "stream"))
+    assert "after 1.0 s of audio: window at 0 ms, Speech" in stream
+    assert "at the end (flush): window at 3900 ms" in stream
+    assert "streamed == whole clip: True" in stream
+    embedding = _tagged(notebook, "embedding")
+    assert _has_picture(embedding)
+    rows = {line.split(None, 2)[0]: [float(v) for v in line.split()[-6:]]
+            for line in _stdout(embedding).splitlines()[2:]}
+    assert rows["0.975"][:4] == [pytest.approx(1, abs=0.01)] * 4  # speech windows alike
+    assert rows["birds"][0] < 0.1 and rows["birds"][5] == 1.0
 
 
 # -- annotate_video.py ---------------------------------------------------------------------------
@@ -470,3 +506,180 @@ def test_chat_reports_errors(tmp_path) -> None:
     assert bad_option.returncode == 1 and "max_replies must be a positive" in bad_option.stderr
     usage = _chat(typed="")
     assert usage.returncode == 2 and "--smartreply" in usage.stderr
+
+
+# -- stream_audio.py -----------------------------------------------------------------------------
+
+YAMNET = "audio/yamnet_audio_classifier_with_metadata.tflite"
+SPEECH = "audio/speech.wav"
+
+# A stand-in for the sounddevice module: an InputStream whose thread calls back with blocks
+# of the clip $FAKE_MICROPHONE_CLIP (looped), or refuses to open when there is no clip.
+FAKE_SOUNDDEVICE = '''
+import os, threading, time
+import numpy as np
+import soundfile
+
+class PortAudioError(Exception):
+    pass
+
+class InputStream:
+    def __init__(self, samplerate, channels, dtype, blocksize, device, callback):
+        if "FAKE_MICROPHONE_CLIP" not in os.environ:
+            raise PortAudioError("Error querying device -1")
+        self.blocksize, self.callback, self.running = blocksize, callback, False
+        self.clip = soundfile.read(os.environ["FAKE_MICROPHONE_CLIP"], dtype="float32",
+                                   always_2d=True)[0]
+
+    def start(self):
+        self.running = True
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        position = 0
+        while self.running:
+            frames = range(position, position + self.blocksize)
+            self.callback(np.take(self.clip, frames, axis=0, mode="wrap"), self.blocksize,
+                          None, None)
+            position += self.blocksize
+            time.sleep(0.005)
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+
+    def close(self):
+        pass
+'''
+
+
+def _stream_audio(*args: str, env: dict[str, str] | None = None
+                  ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SAMPLES / "stream_audio.py"), *args],
+                          capture_output=True, text=True,
+                          env=env or _env(data_path(YAMNET).parent.parent), timeout=300,
+                          check=False)
+
+
+def _windows(out: str) -> dict[str, str]:
+    """start time (``0.975``) -> the classes printed for that window."""
+    return dict(re.findall(r"^ *(\d+\.\d{3}) s  (.*)$", out, re.MULTILINE))
+
+
+def test_stream_audio_prints_the_classes_of_each_window() -> None:
+    data_path(SPEECH)
+    done = _stream_audio("--block-ms", "70", "--num-threads", "1")  # the defaults: YAMNet
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("model: yamnet_audio_classifier_with_metadata.tflite (16000 Hz")
+    assert lines[1] == "streaming speech.wav (16000 Hz, mono) in blocks of 70 ms"
+    windows = _windows(done.stdout)
+    assert list(windows) == ["0.000", "0.975", "1.950", "2.925", "3.900"]
+    for start in list(windows)[:4]:
+        assert windows[start].startswith("Speech 0.9"), windows[start]
+        assert windows[start].count(" | ") == 2  # the top 3
+    assert windows["0.000"] == "Speech 0.918 | Inside, small room 0.082 | Silence 0.016"
+    assert re.fullmatch(r"5 windows, 4\.27 s of audio in .*", lines[-1])
+
+
+def test_stream_audio_overlapping_and_smoothed_windows_of_a_resampled_stereo_file(
+        tmp_path) -> None:
+    import soundfile
+
+    from tflite_tasks.core.audio import load_audio, resample
+
+    speech = load_audio(data_path(SPEECH))
+    stereo = np.repeat(resample(speech.samples, 16000, 44100), 2, axis=1)
+    soundfile.write(tmp_path / "stereo.flac", stereo, 44100)
+    done = _stream_audio(str(tmp_path / "stereo.flac"), "--hop-ms", "487.5", "--smooth", "3",
+                         "--max-results", "1")
+    assert done.returncode == 0, done.stderr
+    assert "streaming stereo.flac (44100 Hz, stereo)" in done.stdout
+    windows = _windows(done.stdout)
+    assert len(windows) == 9 and all(windows[t].startswith("Speech ") for t in
+                                     ["0.000", "0.487", "0.975", "1.462", "1.950"])
+    smoothed = re.findall(r"^ +last (\d): (.*)$", done.stdout, re.MULTILINE)
+    assert [n for n, _ in smoothed] == ["1", "2", "3", "3", "3", "3", "3", "3", "3"]
+    assert all(" | " not in classes for _, classes in smoothed)  # --max-results 1
+    assert smoothed[-1][1].startswith("Speech ")  # the last window alone is not speech
+
+
+def test_stream_audio_reports_errors(tmp_path) -> None:
+    missing = _stream_audio(str(tmp_path / "missing.wav"))
+    assert missing.returncode == 1 and "audio file not found" in missing.stderr
+    (tmp_path / "noise.wav").write_bytes(b"not a wave file" * 10)
+    broken = _stream_audio(str(tmp_path / "noise.wav"))
+    assert broken.returncode == 1 and "cannot read" in broken.stderr
+    no_model = _stream_audio(env=_env(tmp_path))  # no shared data there
+    assert no_model.returncode == 1 and "set TFLITE_TASKS_TEST_DATA" in no_model.stderr
+    assert "Traceback" not in missing.stderr + broken.stderr + no_model.stderr
+
+
+def _error_lines(stderr: str) -> list[str]:
+    """stderr without LiteRT's INFO lines."""
+    return [line for line in stderr.splitlines() if not line.startswith("INFO: ")]
+
+
+def _fake_sounddevice_env(folder: Path, clip: Path | None) -> dict[str, str]:
+    (folder / "sounddevice.py").write_text(FAKE_SOUNDDEVICE)
+    env = _env(data_path(YAMNET).parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join((str(folder), env["PYTHONPATH"]))
+    env.pop("FAKE_MICROPHONE_CLIP", None)
+    if clip is not None:
+        env["FAKE_MICROPHONE_CLIP"] = str(clip)
+    return env
+
+
+def test_stream_audio_microphone_fails_cleanly_without_one(tmp_path) -> None:
+    try:
+        import sounddevice
+
+        has_input = bool(sounddevice.query_devices(kind="input"))
+    except Exception:  # no sounddevice or PortAudio, or no input device: the usual case
+        has_input = False
+    if not has_input:
+        done = _stream_audio("--microphone")
+        assert done.returncode == 1, done.stdout
+        errors = _error_lines(done.stderr)
+        assert len(errors) == 1 and errors[0].startswith("error: "), done.stderr
+        assert "microphone" in errors[0]
+    # PortAudio present but no device: the stand-in refuses to open the stream.
+    done = _stream_audio("--microphone", env=_fake_sounddevice_env(tmp_path, None))
+    assert done.returncode == 1
+    errors = _error_lines(done.stderr)
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith("error: cannot record from the microphone (16000 Hz")
+    assert errors[0].endswith("Error querying device -1")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_stream_audio_microphone_classifies_until_ctrl_c(tmp_path) -> None:
+    import signal
+    import threading
+
+    env = _fake_sounddevice_env(tmp_path, data_path(SPEECH))
+    process = subprocess.Popen([sys.executable, str(SAMPLES / "stream_audio.py"), "--microphone",
+                                "--block-ms", "50"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    watchdog = threading.Timer(120, process.kill)  # never hang the suite
+    watchdog.start()
+    try:
+        seen = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            if len(_windows("".join(seen))) >= 3:
+                break
+        process.send_signal(signal.SIGINT)
+        rest, stderr = process.communicate(timeout=60)
+    finally:
+        watchdog.cancel()
+        process.kill()
+    out = "".join(seen) + rest
+    assert process.returncode == 0, stderr
+    assert "listening (16000 Hz, mono); Ctrl+C stops" in out and "stopped" in out
+    assert "Traceback" not in stderr
+    windows = _windows(out)
+    assert list(windows)[:3] == ["0.000", "0.975", "1.950"]
+    assert all(windows[t].startswith("Speech ") for t in ["0.000", "0.975", "1.950"])

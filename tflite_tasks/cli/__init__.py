@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from tflite_tasks import __version__
 from tflite_tasks.cli import (
+    classify_audio_cmd,
     classify_cmd,
     classify_text_cmd,
     detect_cmd,
@@ -24,14 +25,14 @@ from tflite_tasks.cli import (
 from tflite_tasks.core.errors import TfliteTasksError
 
 COMMANDS = (classify_cmd, detect_cmd, segment_cmd, embed_cmd, pose_cmd, classify_text_cmd,
-            reply_cmd, inspect_cmd)
+            reply_cmd, classify_audio_cmd, inspect_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tflite-tasks",
-        description="Run TensorFlow Lite models on images and text, and inspect their "
-                    "metadata.",
+        description="Run TensorFlow Lite models on images, text and audio, and inspect "
+                    "their metadata.",
     )
     parser.add_argument("--version", action="version", version=f"tflite-tasks {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -17,6 +17,7 @@ import base64
 import io
 import numbers
 import os
+import re
 import wave
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -97,7 +98,8 @@ class AudioData:
         return self.frames * 1000.0 / self.sample_rate
 
     def __repr__(self) -> str:
-        return (f"AudioData({self.frames} frames x {self.channels} channels at "
+        return (f"AudioData({plural(self.frames, 'frame')} x "
+                f"{plural(self.channels, 'channel')} at "
                 f"{self.sample_rate} Hz, {self.duration_ms / 1000:.3f} s)")
 
     def _repr_html_(self) -> str:
@@ -118,6 +120,11 @@ class AudioData:
 
 AudioLike = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray | AudioData
 """What :func:`load_audio` accepts: a file path, encoded file bytes, an array or AudioData."""
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 channel``, ``2 channels``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def check_sample_rate(sample_rate: object, name: str = "sample_rate") -> int:
@@ -184,7 +191,8 @@ def decode_audio(data: bytes | bytearray | memoryview, name: str) -> AudioData:
         with soundfile.SoundFile(io.BytesIO(data)) as file:
             if file.frames * file.channels > MAX_AUDIO_SAMPLES:
                 raise InputError(
-                    f"{name} is too long: {file.frames} frames x {file.channels} channels, more "
+                    f"{name} is too long: {plural(file.frames, 'frame')} x "
+                    f"{plural(file.channels, 'channel')}, more "
                     f"than MAX_AUDIO_SAMPLES = {MAX_AUDIO_SAMPLES} samples. Refused as a "
                     "possible decompression bomb; if the file is trusted, raise "
                     "tflite_tasks.core.audio.MAX_AUDIO_SAMPLES, or stream it in blocks "
@@ -194,7 +202,8 @@ def decode_audio(data: bytes | bytearray | memoryview, name: str) -> AudioData:
     except InputError:
         raise
     except Exception as exc:  # libsndfile's errors, and whatever a malformed header causes
-        raise InputError(f"cannot decode {name}: {exc}. Formats read: {_FORMATS}") from exc
+        reason = re.sub(r"^Error opening <[^>]*>: ", "", str(exc)).rstrip(".")
+        raise InputError(f"cannot decode {name}: {reason}. Formats read: {_FORMATS}") from exc
     if samples.shape[0] == 0:
         raise InputError(f"{name} holds no audio (0 frames)")
     return AudioData(as_samples(samples, name), check_sample_rate(rate, f"{name}'s rate"))
@@ -221,8 +230,8 @@ def as_samples(array: np.ndarray, name: str, allow_empty: bool = False) -> np.nd
     frames, channels = array.shape
     if channels == 0 or channels > MAX_CHANNELS:
         hint = " (is it (channels, frames)? pass array.T)" if channels > MAX_CHANNELS else ""
-        raise InputError(f"{name} has {channels} channels{hint}; audio samples are (frames,) or "
-                         f"(frames, channels) with 1 to {MAX_CHANNELS} channels")
+        raise InputError(f"{name} has {plural(channels, 'channel')}{hint}; audio samples are "
+                         f"(frames,) or (frames, channels) with 1 to {MAX_CHANNELS} channels")
     if frames == 0 and not allow_empty:
         raise InputError(f"{name} is empty (0 frames): there is no audio to classify")
     kind = array.dtype.newbyteorder("=")  # big-endian PCM (">i2") scales like native

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tflite_tasks.core.audio import MAX_CHANNELS
+from tflite_tasks.core.audio import MAX_CHANNELS, plural
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.options import is_int, is_real
-from tflite_tasks.metadata.schema import AudioProperties
+from tflite_tasks.metadata.schema import AudioProperties, ImageProperties
 
 MAX_SAMPLE_RATE = 10**7
 """The highest sample rate accepted, in Hz (well above any audio model's)."""
@@ -78,23 +78,28 @@ class AudioFormat:
         return self.hop * 1000.0 / self.sample_rate
 
 
-def _metadata_properties(engine: Engine) -> AudioProperties | None:
+def _input_properties(engine: Engine) -> object | None:
+    """The content properties in input 0's metadata (AudioProperties for audio), or None."""
     tensor_md = engine.metadata.input_tensor(0)
     content = tensor_md.content if tensor_md is not None else None
-    properties = content.content_properties if content is not None else None
-    return properties if isinstance(properties, AudioProperties) else None
+    return content.content_properties if content is not None else None
 
 
 def audio_input_spec(engine: Engine, task: str) -> TensorSpec:
     """The model's one audio input, after checking its type.
 
     Raises:
-        OptionsError: not exactly one input, or one that is not float32 or int16 samples.
+        OptionsError: not exactly one input, or one that is not float32 or int16 samples
+            (an image input, say).
     """
     if len(engine.inputs) != 1:
         raise OptionsError(f"an {task} model takes one input, audio samples; this model has "
                            f"{len(engine.inputs)}")
     spec = engine.inputs[0]
+    if isinstance(_input_properties(engine), ImageProperties) or len(spec.shape) > 3:
+        raise OptionsError(f"input '{spec.name}' {list(spec.shape_signature)} holds an image or "
+                           "a spectrogram, not audio samples ([W], [1, W] or [1, W, C]): this is "
+                           f"not an {task} model")
     if spec.dtype not in (np.float32, np.int16):
         raise OptionsError(f"input '{spec.name}' is {np.dtype(spec.dtype).name}: audio inputs "
                            "are float32 samples in [-1, 1] (or int16 PCM)")
@@ -111,7 +116,8 @@ def resolve_format(engine: Engine, options: AudioOptions, task: str) -> AudioFor
     """
     options.validate()
     spec = audio_input_spec(engine, task)
-    properties = _metadata_properties(engine)
+    properties = _input_properties(engine)
+    properties = properties if isinstance(properties, AudioProperties) else None
     rate = options.sample_rate or (properties.sample_rate if properties else None)
     channels = options.channels or (properties.channels if properties else None)
     missing = [name for name, value in (("sample_rate", rate), ("channels", channels))
@@ -144,10 +150,10 @@ def _window(engine: Engine, spec: TensorSpec, channels: int, window_samples: int
         size = math.prod(signature)
         if size % channels or size == 0:
             raise OptionsError(f"input '{spec.name}' has {size} values, not a whole number of "
-                               f"frames of {channels} channels: pass channels=...")
+                               f"frames of {plural(channels, 'channel')}: pass channels=...")
         if window_samples is not None and window_samples != size // channels:
             raise OptionsError(f"window_samples={window_samples}, but the model's input holds "
-                               f"{size // channels} frames of {channels} channels")
+                               f"{size // channels} frames of {plural(channels, 'channel')}")
         engine.resize_input(spec.position, tuple(signature))  # batch 1 (no-op when it is)
         return size // channels
     if window_samples is None:
@@ -158,8 +164,8 @@ def _window(engine: Engine, spec: TensorSpec, channels: int, window_samples: int
     fixed = math.prod(shape)
     values = window_samples * channels
     if values % fixed:
-        raise OptionsError(f"window_samples={window_samples} x {channels} channels does not "
-                           f"fit input '{spec.name}' {list(spec.shape_signature)}")
+        raise OptionsError(f"window_samples={window_samples} x {plural(channels, 'channel')} "
+                           f"does not fit input '{spec.name}' {list(spec.shape_signature)}")
     shape[dynamic[-1]] = values // fixed
     engine.resize_input(spec.position, tuple(shape))
     return window_samples

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tflite_tasks.core.audio import check_sample_rate
+from tflite_tasks.core.audio import check_sample_rate, plural
 from tflite_tasks.core.errors import InputError, MissingDependencyError, OptionsError
 from tflite_tasks.core.options import is_int, is_real
 
@@ -131,7 +131,8 @@ class Microphone:
             if stream is not None:
                 stream.close()
             raise InputError(f"cannot record from the microphone ({self.sample_rate} Hz, "
-                             f"{self.channels} channels, device {self.device!r}): {exc}") from exc
+                             f"{plural(self.channels, 'channel')}, device {self.device!r}): "
+                             f"{exc}") from exc
         return self
 
     def stop(self) -> None:
