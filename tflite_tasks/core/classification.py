@@ -393,3 +393,28 @@ class ClassificationPostprocessor:
         return ClassificationResult(
             [self.classify_head(i, raw) for i, raw in enumerate(raw_outputs)]
         )
+
+
+class ClassifierMixin:
+    """What the image and audio classifiers share: one head per output, ``labels`` and
+    ``postprocess``. The task calls :meth:`_setup_classification` from ``_setup``."""
+
+    engine: Engine
+    _output_positions: list[int]
+
+    def _setup_classification(self, options: ClassificationOptions) -> ClassificationOptions:
+        """Builds the heads; returns the options with label files read (to keep)."""
+        options = options.resolved()
+        heads = build_heads(self.engine, options)
+        self._postprocessor = ClassificationPostprocessor(heads, options)
+        self._output_positions = [head.spec.position for head in heads]
+        return options
+
+    @property
+    def labels(self) -> list[list[str] | None]:
+        """The labels of each head (``None`` for a head without labels)."""
+        return [head.labels for head in self._postprocessor.heads]
+
+    def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> ClassificationResult:
+        """Turns the raw output tensors (of one input) into categories."""
+        return self._postprocessor(raw_outputs)

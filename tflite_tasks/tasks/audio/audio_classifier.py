@@ -17,13 +17,10 @@ the TFLite Task Library's. :meth:`AudioClassifier.stream` takes live audio in ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from tflite_tasks.core.audio import AudioLike
-from tflite_tasks.core.classification import ClassificationPostprocessor, build_heads
+from tflite_tasks.core.classification import ClassifierMixin
 from tflite_tasks.core.containers import ClassificationResult
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions
 from tflite_tasks.tasks.audio.audio_input import AudioOptions
@@ -46,7 +43,7 @@ class AudioClassifierOptions:
     audio_options: AudioOptions = field(default_factory=AudioOptions)
 
 
-class AudioClassifier(AudioTask[AudioClassifierOptions, ClassificationResult]):
+class AudioClassifier(ClassifierMixin, AudioTask[AudioClassifierOptions, ClassificationResult]):
     """Classifies audio with a TFLite audio classification model.
 
     The model has one input of float32 samples in [-1, 1] (``[W]``, ``[1, W]``, ...; frames
@@ -59,19 +56,8 @@ class AudioClassifier(AudioTask[AudioClassifierOptions, ClassificationResult]):
     def _setup(self) -> None:
         options = self._options
         self._setup_audio_input(options.audio_options, "audio classifier")
-        options.classification_options = options.classification_options.resolved()
-        heads = build_heads(self.engine, options.classification_options)
-        self._postprocessor = ClassificationPostprocessor(heads, options.classification_options)
-        self._output_positions = [head.spec.position for head in heads]
-
-    @property
-    def labels(self) -> list[list[str] | None]:
-        """The labels of each head (``None`` for a head without labels)."""
-        return [head.labels for head in self._postprocessor.heads]
-
-    def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> ClassificationResult:
-        """Turns the raw output tensors of one window into categories."""
-        return self._postprocessor(raw_outputs)
+        options.classification_options = self._setup_classification(
+            options.classification_options)
 
     def classify(self, audio: AudioLike, sample_rate: int | None = None
                  ) -> list[ClassificationResult]:

@@ -15,12 +15,10 @@ without metadata.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from tflite_tasks.core.classification import ClassificationPostprocessor, build_heads
+from tflite_tasks.core.classification import ClassifierMixin
 from tflite_tasks.core.containers import ClassificationResult
 from tflite_tasks.core.image import ImageLike, RegionOfInterest
 from tflite_tasks.core.options import BaseOptions, ClassificationOptions, ImageOptions
@@ -42,7 +40,7 @@ class ImageClassifierOptions:
     image_options: ImageOptions = field(default_factory=ImageOptions)
 
 
-class ImageClassifier(ImageTask[ImageClassifierOptions]):
+class ImageClassifier(ClassifierMixin, ImageTask[ImageClassifierOptions]):
     """Classifies images with a TFLite image classification model.
 
     The model has one image input ``[1, H, W, 3]`` (uint8, int8 or float32) and one or more
@@ -54,19 +52,8 @@ class ImageClassifier(ImageTask[ImageClassifierOptions]):
     def _setup(self) -> None:
         options = self._options
         self._setup_image_input(options.image_options, "image classifier")
-        options.classification_options = options.classification_options.resolved()
-        heads = build_heads(self.engine, options.classification_options)
-        self._postprocessor = ClassificationPostprocessor(heads, options.classification_options)
-        self._output_positions = [head.spec.position for head in heads]
-
-    @property
-    def labels(self) -> list[list[str] | None]:
-        """The labels of each head (``None`` for a head without labels)."""
-        return [head.labels for head in self._postprocessor.heads]
-
-    def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> ClassificationResult:
-        """Turns the raw output tensors into categories."""
-        return self._postprocessor(raw_outputs)
+        options.classification_options = self._setup_classification(
+            options.classification_options)
 
     def classify(
         self,
