@@ -68,12 +68,12 @@ def file_blocks(path: Path, block_ms: float, realtime: bool
 
     def blocks() -> Iterator[np.ndarray]:
         began = time.monotonic()
-        with file:
-            for number, block in enumerate(file.blocks(frames, dtype="float32",
-                                                       always_2d=True)):
-                if realtime:  # block n is complete (n + 1) blocks after the start
-                    time.sleep(max(0.0, began + (number + 1) * block_ms / 1000 -
-                                   time.monotonic()))
+        number = 0
+        with file:  # read(), not blocks(): files that cannot seek (GSM WAV) have no length
+            while (block := file.read(frames, dtype="float32", always_2d=True)).shape[0]:
+                number += 1
+                if realtime:  # block n is complete n blocks after the start
+                    time.sleep(max(0.0, began + number * block_ms / 1000 - time.monotonic()))
                 yield block
 
     return file.samplerate, file.channels, blocks()
@@ -178,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num-threads", type=int, default=None,
                         help="inference threads (default: every CPU available)")
     args = parser.parse_args(argv)
-    if args.block_ms <= 0:
-        parser.error("--block-ms must be positive")
+    if not 0 < args.block_ms <= 60_000:  # NaN too
+        parser.error("--block-ms must be a positive number of ms, up to 60000")
     if args.smooth < 1 or args.max_results < 1:
         parser.error("--smooth and --max-results must be at least 1")
     if not args.model.is_file():

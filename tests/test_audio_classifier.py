@@ -68,6 +68,7 @@ def test_one_window_gives_one_result_like_the_start_of_the_file() -> None:
     assert [r.timestamp_ms for r in whole] == [0.0, 975.0, 1950.0, 2925.0, 3900.0]
     (single,) = classifier.classify(pcm[:YAMNET_WINDOW], sample_rate=16000)
     assert single == whole[0] and single.timestamp_ms == 0.0
+    assert "window at 975 ms" in whole[1]._repr_html_() and "Speech" in whole[1]._repr_html_()
     assert top_name(single) == "Speech"
     (shorter,) = classifier.classify(pcm[:YAMNET_WINDOW - 1], sample_rate=16000)
     assert top_name(shorter) == "Speech"
@@ -254,6 +255,7 @@ def test_a_dynamic_batch_is_one_window_at_a_time() -> None:
     ({"hop_ms": float("nan")}, "hop_ms must be a positive number"),
     ({"hop_ms": float("inf")}, "hop_ms must be a positive number"),
     ({"hop_ms": True}, "hop_ms must be a positive number"),
+    ({"hop_ms": 1e306}, r"hop_ms must be a positive number of milliseconds up to 1e\+09"),
     ({"hop_ms": "100"}, "hop_ms must be a positive number"),
     ({"hop_ms": 0.01}, "less than one sample at 8000 Hz"),
     ({"channels": 0}, "channels must be a whole number from 1 to 64"),

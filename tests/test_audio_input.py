@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -128,6 +129,8 @@ def test_arrays_need_their_rate_and_rates_are_checked() -> None:
     for bad in (0, -1, 1.5, "16000", True):
         with pytest.raises(InputError, match="whole number of Hz"):
             load_audio(samples, sample_rate=bad)
+    with pytest.raises(InputError, match=r"not 1e\+300$"):  # as given, not 301 digits
+        check_sample_rate(1e300)
     assert check_sample_rate(np.int64(48000)) == 48000
     assert check_sample_rate(np.float64(22050.0)) == 22050
     assert check_sample_rate(np.float32(16000.0)) == 16000
@@ -252,3 +255,56 @@ def test_undecodable_bytes_say_why_without_object_addresses() -> None:
     assert "0x" not in message and ".." not in message
     assert repr(load_audio(np.zeros((3, 1)), sample_rate=8000)) == (
         "AudioData(3 frames x 1 channel at 8000 Hz, 0.000 s)")
+
+
+def test_files_that_cannot_seek_or_do_not_give_their_length(monkeypatch) -> None:
+    """A GSM 6.10 WAV cannot seek: read block by block, still refused beyond
+    MAX_AUDIO_SAMPLES. A FLAC written to a pipe has no length in its header (STREAMINFO total
+    0), which libsndfile cannot read: refused as such, not as a decompression bomb."""
+    tone = (0.5 * np.sin(np.arange(16000) * 2 * np.pi * 1000 / 16000)).astype(np.float32)
+    gsm = io.BytesIO()
+    soundfile.write(gsm, tone, 16000, format="WAV", subtype="GSM610")
+    data = load_audio(gsm.getvalue())
+    assert (data.frames, data.sample_rate) == (16000, 16000)
+    assert abs(np.abs(data.samples).max() - 0.5) < 0.1
+    encoded = io.BytesIO()
+    soundfile.write(encoded, tone, 16000, format="FLAC")
+    flac = bytearray(encoded.getvalue())
+    flac[8 + 13] &= 0xF0  # STREAMINFO total samples (36 bits) = 0: unknown
+    flac[8 + 14:8 + 18] = bytes(4)
+    with pytest.raises(InputError) as caught:
+        load_audio(bytes(flac))
+    assert "does not give its length" in str(caught.value)
+    assert "too long" not in str(caught.value)
+    monkeypatch.setattr(audio, "MAX_AUDIO_SAMPLES", 15999)
+    with pytest.raises(InputError, match=r"too long: more than 15999 frames x 1 channel"):
+        load_audio(gsm.getvalue())
+
+
+def test_files_with_too_many_channels_are_refused_before_decoding() -> None:
+    encoded = io.BytesIO()
+    soundfile.write(encoded, np.zeros((10, 65), np.int16), 8000, format="WAV")
+    with pytest.raises(InputError) as caught:
+        load_audio(encoded.getvalue())
+    message = str(caught.value)
+    assert "has 65 channels" in message and "at most 64" in message
+    assert "array.T" not in message  # a file is not a transposed array
+
+
+def test_floats_beyond_float32_are_too_loud_not_infinite() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from the cast to float32
+        for values in ([1e39, 0.0], [0.0, -1e300]):
+            with pytest.raises(InputError, match="float samples up to"):
+                load_audio(np.array(values), sample_rate=8000)
+
+
+def test_upsampling_beyond_the_resampler_limit_is_refused_not_a_hang() -> None:
+    """soxr never returns when upsampling more than about 2**19 times."""
+    with pytest.raises(InputError, match=r"1 Hz .* 1000000 Hz"):
+        Resampler(1, 10**6, 1)
+    classifier = AudioClassifier.create_from_buffer(with_audio_metadata(probe_model(4), 10**6, 1))
+    with pytest.raises(InputError, match="sample_rate"):
+        classifier.classify(np.zeros(3, np.float32), sample_rate=1)
+    assert resample(np.ones((2, 1), np.float32), 1, audio.MAX_UPSAMPLING).shape == (
+        2 * audio.MAX_UPSAMPLING, 1)

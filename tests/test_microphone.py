@@ -121,6 +121,34 @@ def test_a_full_queue_drops_the_oldest_blocks(device) -> None:
     np.testing.assert_array_equal(rest[1], sent[0][:40])
 
 
+def test_the_queue_holds_max_queued_s_of_audio_whatever_the_block_length(device) -> None:
+    """Blocks shorter than a frame are a frame long: the bound counts audio, not block_ms."""
+    microphone = Microphone(16000, block_ms=0.001, max_queued_s=0.001).start()  # 16 frames
+    assert microphone.block_frames == 1
+    for block in blocks(20, frames=1):
+        device.streams[0].feed(block)
+    assert microphone.dropped_frames == 4
+
+
+def test_a_device_that_stops_by_itself_ends_the_iteration(device) -> None:
+    """PortAudio ends a stream on its own (a device unplugged, an error in the callback):
+    reading then ends instead of waiting forever for blocks that never come."""
+    microphone = Microphone(16000, block_ms=10).start()
+    (stream,) = device.streams
+    sent = blocks(2)
+    for block in sent:
+        stream.feed(block)
+    stream.kwargs["finished_callback"]()  # PortAudio's thread, the stream inactive
+    got: list[np.ndarray] = []
+    reader = threading.Thread(target=lambda: got.extend(microphone), daemon=True)
+    reader.start()
+    reader.join(60)  # a deadlock guard, not a speed check: the iteration ends at once
+    assert not reader.is_alive(), "iterating a microphone whose stream ended blocked"
+    assert len(got) == 2
+    microphone.stop()
+    assert microphone.read(timeout=60) is None
+
+
 def test_stopping_with_a_full_queue_does_not_wait_for_a_reader(device) -> None:
     microphone = Microphone(8000, block_ms=100, max_queued_s=0.1).start()  # 1 block
     device.streams[0].feed(blocks(1, frames=800)[0])
@@ -146,7 +174,8 @@ def test_read_timeout_restart_and_bad_arguments(device) -> None:
         device.streams[2].feed(blocks(1, frames=800, seed=1)[0])
     assert [b.shape for b in microphone] == [(800, 1), (800, 1)]
     for bad in ({"channels": 0}, {"channels": 65}, {"channels": 1.5}, {"block_ms": 0},
-                {"block_ms": float("nan")}, {"max_queued_s": -1}):
+                {"block_ms": float("nan")}, {"max_queued_s": -1}, {"block_ms": 1e306},
+                {"max_queued_s": 1e306}):
         with pytest.raises(OptionsError):
             Microphone(8000, **bad)
     with pytest.raises(InputError, match="whole number of Hz"):

@@ -524,7 +524,8 @@ class PortAudioError(Exception):
     pass
 
 class InputStream:
-    def __init__(self, samplerate, channels, dtype, blocksize, device, callback):
+    def __init__(self, samplerate, channels, dtype, blocksize, device, callback,
+                 finished_callback):
         if "FAKE_MICROPHONE_CLIP" not in os.environ:
             raise PortAudioError("Error querying device -1")
         self.blocksize, self.callback, self.running = blocksize, callback, False
@@ -614,6 +615,22 @@ def test_stream_audio_reports_errors(tmp_path) -> None:
     no_model = _stream_audio(env=_env(tmp_path))  # no shared data there
     assert no_model.returncode == 1 and "set TFLITE_TASKS_TEST_DATA" in no_model.stderr
     assert "Traceback" not in missing.stderr + broken.stderr + no_model.stderr
+    for bad in ("nan", "inf", "0"):
+        done = _stream_audio("--block-ms", bad)
+        assert done.returncode == 2 and "--block-ms must be a positive number" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_stream_audio_streams_files_that_cannot_seek(tmp_path) -> None:
+    import soundfile
+
+    from tflite_tasks.core.audio import load_audio
+
+    speech = load_audio(data_path(SPEECH))
+    soundfile.write(tmp_path / "gsm.wav", speech.samples, 16000, subtype="GSM610")
+    done = _stream_audio(str(tmp_path / "gsm.wav"), "--max-results", "1")
+    assert done.returncode == 0, done.stderr
+    assert list(_windows(done.stdout)) == ["0.000", "0.975", "1.950", "2.925", "3.900"]
 
 
 def _error_lines(stderr: str) -> list[str]:

@@ -18,6 +18,7 @@ import io
 import numbers
 import os
 import re
+import sys
 import wave
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from tflite_tasks.core.input_file import read_input_file
 from tflite_tasks.core.options import is_int
 
 if TYPE_CHECKING:
+    import soundfile
     import soxr
 
 _ACCEPTED_TYPES = (
@@ -37,6 +39,9 @@ _ACCEPTED_TYPES = (
 )
 _FORMATS = "WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF and the other formats libsndfile reads"
 _INSTALL = "pip install 'tflite-tasks[audio]'"
+
+MAX_SAMPLE_RATE = 10**7
+"""The highest sample rate accepted, in Hz (well above any audio model's)."""
 
 MAX_CHANNELS = 64
 """The most channels an audio array may have; more means a transposed ``(channels, frames)``."""
@@ -52,6 +57,10 @@ A small file can hold hours of compressed silence; the size in its header is che
 decoding. It is read at each call, so it may be raised for trusted files; longer recordings
 can also be streamed in blocks (``soundfile.blocks``) through a task's ``stream()``.
 """
+
+MAX_UPSAMPLING = 2**16
+"""The highest ratio of the model's rate to the audio's that is resampled (soxr never returns
+beyond about 2**19); more means a wrong ``sample_rate``, such as 1 Hz for a 16 kHz model."""
 
 _INTEGER_SCALES = {np.dtype(np.int8): 2.0**7, np.dtype(np.int16): 2.0**15,
                    np.dtype(np.int32): 2.0**31}
@@ -129,13 +138,14 @@ def plural(count: int, noun: str) -> str:
 
 def check_sample_rate(sample_rate: object, name: str = "sample_rate") -> int:
     """Returns ``sample_rate`` as an int after checking it is a whole number of Hz >= 1."""
-    if (isinstance(sample_rate, numbers.Real) and not isinstance(sample_rate, bool)
-            and float(sample_rate).is_integer()):  # 16000.0, np.float32(16000) too
-        sample_rate = int(sample_rate)
-    if not is_int(sample_rate) or not 1 <= sample_rate <= 10**7:  # type: ignore[operator]
-        raise InputError(f"{name} is a whole number of Hz from 1 to 10000000, such as 16000, "
-                         f"not {sample_rate!r}")
-    return int(sample_rate)  # type: ignore[call-overload]
+    rate = sample_rate
+    if (isinstance(rate, numbers.Real) and not isinstance(rate, bool)
+            and float(rate).is_integer()):  # 16000.0, np.float32(16000) too
+        rate = int(rate)
+    if not is_int(rate) or not 1 <= rate <= MAX_SAMPLE_RATE:  # type: ignore[operator]
+        raise InputError(f"{name} is a whole number of Hz from 1 to {MAX_SAMPLE_RATE}, such as "
+                         f"16000, not {sample_rate!r}")
+    return int(rate)  # type: ignore[call-overload]
 
 
 def load_audio(audio: AudioLike, sample_rate: int | None = None) -> AudioData:
@@ -189,16 +199,11 @@ def decode_audio(data: bytes | bytearray | memoryview, name: str) -> AudioData:
         raise InputError(f"{name} is empty (0 bytes): there is no audio to decode")
     try:
         with soundfile.SoundFile(io.BytesIO(data)) as file:
-            if file.frames * file.channels > MAX_AUDIO_SAMPLES:
-                raise InputError(
-                    f"{name} is too long: {plural(file.frames, 'frame')} x "
-                    f"{plural(file.channels, 'channel')}, more "
-                    f"than MAX_AUDIO_SAMPLES = {MAX_AUDIO_SAMPLES} samples. Refused as a "
-                    "possible decompression bomb; if the file is trusted, raise "
-                    "tflite_tasks.core.audio.MAX_AUDIO_SAMPLES, or stream it in blocks "
-                    "(soundfile.blocks) through the task's stream()")
-            samples = file.read(dtype="float32", always_2d=True)
+            if file.channels > MAX_CHANNELS:
+                raise InputError(f"{name} has {file.channels} channels; at most "
+                                 f"{MAX_CHANNELS} are read: mix it down first")
             rate = file.samplerate
+            samples = _read_frames(file, name)
     except InputError:
         raise
     except Exception as exc:  # libsndfile's errors, and whatever a malformed header causes
@@ -207,6 +212,37 @@ def decode_audio(data: bytes | bytearray | memoryview, name: str) -> AudioData:
     if samples.shape[0] == 0:
         raise InputError(f"{name} holds no audio (0 frames)")
     return AudioData(as_samples(samples, name), check_sample_rate(rate, f"{name}'s rate"))
+
+
+def _read_frames(file: soundfile.SoundFile, name: str) -> np.ndarray:
+    """Reads every frame of ``file`` as float32 ``(frames, channels)``, up to
+    :data:`MAX_AUDIO_SAMPLES`: checked in the header, or block by block as they are decoded
+    for files that cannot seek (GSM 6.10 WAV)."""
+    limit = MAX_AUDIO_SAMPLES // file.channels
+    channels = plural(file.channels, "channel")
+
+    def too_long(frames: str) -> InputError:
+        return InputError(
+            f"{name} is too long: {frames} x {channels}, more than MAX_AUDIO_SAMPLES = "
+            f"{MAX_AUDIO_SAMPLES} samples. Refused as a possible decompression bomb; if the "
+            "file is trusted, raise tflite_tasks.core.audio.MAX_AUDIO_SAMPLES, or stream it in "
+            "blocks (soundfile.blocks) through the task's stream()")
+
+    if not file.seekable():
+        blocks, frames = [], 0
+        while (block := file.read(2**16, dtype="float32", always_2d=True)).shape[0]:
+            frames += block.shape[0]
+            if frames > limit:
+                raise too_long(f"more than {plural(limit, 'frame')}")
+            blocks.append(block)
+        return np.concatenate(blocks) if blocks else np.zeros((0, file.channels), np.float32)
+    if file.frames == sys.maxsize:  # libsndfile's "unknown": it cannot read past the start
+        raise InputError(f"{name} does not give its length (a FLAC written to a pipe has a "
+                         "total of 0 samples in its header), and libsndfile cannot read it: "
+                         "re-encode it, e.g. ffmpeg -i in.flac out.flac, or convert it to WAV")
+    if file.frames > limit:
+        raise too_long(plural(file.frames, "frame"))
+    return file.read(dtype="float32", always_2d=True)
 
 
 def as_samples(array: np.ndarray, name: str, allow_empty: bool = False) -> np.ndarray:
@@ -236,6 +272,16 @@ def as_samples(array: np.ndarray, name: str, allow_empty: bool = False) -> np.nd
         raise InputError(f"{name} is empty (0 frames): there is no audio to classify")
     kind = array.dtype.newbyteorder("=")  # big-endian PCM (">i2") scales like native
     if kind.kind == "f":
+        if array.size:  # checked before the cast, which turns float64 beyond float32 into inf
+            low, high = float(array.min()), float(array.max())  # NaN propagates to both
+            if not (np.isfinite(low) and np.isfinite(high)):
+                raise InputError(f"{name} has NaN or infinite samples: clean the audio first "
+                                 "(e.g. np.nan_to_num)")
+            if max(-low, high) > MAX_FLOAT_PEAK:
+                raise InputError(
+                    f"{name} has float samples up to {max(-low, high):g}; float audio lies in "
+                    "[-1, 1]. Integer PCM stored as floats must be scaled, e.g. x / 32768 for "
+                    "16-bit values, or passed with its integer dtype")
         samples = np.ascontiguousarray(array, dtype=np.float32)
     elif kind in _INTEGER_SCALES:
         samples = np.ascontiguousarray(array, dtype=np.float32)
@@ -247,16 +293,6 @@ def as_samples(array: np.ndarray, name: str, allow_empty: bool = False) -> np.nd
     else:
         raise InputError(f"{name} has dtype {kind}; audio samples are floats in [-1, 1] or "
                          "int8, int16, int32 or uint8 PCM")
-    if samples.size and kind.kind == "f":
-        low, high = float(samples.min()), float(samples.max())  # NaN propagates to both
-        if not (np.isfinite(low) and np.isfinite(high)):
-            raise InputError(f"{name} has NaN or infinite samples: clean the audio first "
-                             "(e.g. np.nan_to_num)")
-        if max(-low, high) > MAX_FLOAT_PEAK:
-            raise InputError(
-                f"{name} has float samples up to {max(-low, high):g}; float audio lies in "
-                "[-1, 1]. Integer PCM stored as floats must be scaled, e.g. x / 32768 for "
-                "16-bit values, or passed with its integer dtype")
     return samples
 
 
@@ -286,12 +322,17 @@ class Resampler:
     same as resampling the whole clip at once. Equal rates pass samples through untouched.
 
     Raises:
+        InputError: ``to_rate`` is more than :data:`MAX_UPSAMPLING` times ``from_rate``.
         MissingDependencyError: the rates differ and ``soxr`` is not installed.
     """
 
     def __init__(self, from_rate: int, to_rate: int, channels: int) -> None:
         self.from_rate, self.to_rate, self.channels = from_rate, to_rate, channels
         self._stream: soxr.ResampleStream | None = None
+        if to_rate > from_rate * MAX_UPSAMPLING:
+            raise InputError(f"audio at {from_rate} Hz cannot be resampled to the model's "
+                             f"{to_rate} Hz (more than {MAX_UPSAMPLING} times its rate): is "
+                             "its sample_rate right?")
         if from_rate != to_rate:
             try:
                 import soxr

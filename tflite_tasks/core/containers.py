@@ -111,7 +111,9 @@ class ClassificationResult(_ToDict):
                             f"<td>{bar}</td><td>{c.score:.4f}</td></tr>")
             title = html.escape(head.head_name or f"head {head.head_index}")
             parts.append(f"<b>{title}</b><table>{''.join(rows)}</table>")
-        return "".join(parts) or "<i>no classifications</i>"
+        when = (f"<div>window at {self.timestamp_ms:g} ms</div>"
+                if self.timestamp_ms is not None else "")
+        return when + ("".join(parts) or "<i>no classifications</i>")
 
 
 @dataclass

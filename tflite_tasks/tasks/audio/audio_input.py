@@ -14,17 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tflite_tasks.core.audio import MAX_CHANNELS, plural
+from tflite_tasks.core.audio import MAX_CHANNELS, MAX_SAMPLE_RATE, plural
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import OptionsError
 from tflite_tasks.core.options import is_int, is_real
 from tflite_tasks.metadata.schema import AudioProperties, ImageProperties
 
-MAX_SAMPLE_RATE = 10**7
-"""The highest sample rate accepted, in Hz (well above any audio model's)."""
-
 MAX_WINDOW = 2**24
 """The most frames one model input may hold (17 minutes at 16 kHz)."""
+
+MAX_HOP_MS = 1e9
+"""The longest hop, in ms (11.6 days)."""
 
 
 @dataclass
@@ -54,9 +54,10 @@ class AudioOptions:
             if value is not None and not (is_int(value) and 1 <= value <= top):
                 raise OptionsError(f"{name} must be a whole number from 1 to {top}, not "
                                    f"{value!r}")
-        if self.hop_ms is not None and not (is_real(self.hop_ms) and self.hop_ms > 0):
-            raise OptionsError(f"hop_ms must be a positive number of milliseconds, not "
-                               f"{self.hop_ms!r}")
+        if self.hop_ms is not None and not (is_real(self.hop_ms)
+                                            and 0 < self.hop_ms <= MAX_HOP_MS):
+            raise OptionsError(f"hop_ms must be a positive number of milliseconds up to "
+                               f"{MAX_HOP_MS:g}, not {self.hop_ms!r}")
 
 
 @dataclass(frozen=True)

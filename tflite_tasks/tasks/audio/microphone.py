@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tflite_tasks.core.audio import check_sample_rate, plural
+from tflite_tasks.core.audio import MAX_CHANNELS, check_sample_rate, plural
 from tflite_tasks.core.errors import InputError, MissingDependencyError, OptionsError
 from tflite_tasks.core.options import is_int, is_real
 
@@ -54,25 +54,29 @@ class Microphone:
         sample_rate: the rate to record at, in Hz (the device may refuse rates it lacks;
             a task's stream resamples any rate).
         channels: channels to record.
-        block_ms: the length of each block, in ms.
+        block_ms: the length of each block, in ms (up to 60000; at least one frame).
         device: the sounddevice device (index or name); default: the system's input.
-        max_queued_s: seconds of unread audio kept before the oldest blocks are dropped.
+        max_queued_s: seconds of unread audio kept before the oldest blocks are dropped (up
+            to 3600).
     """
 
     def __init__(self, sample_rate: int, channels: int = 1, block_ms: float = 100.0,
                  device: int | str | None = None, max_queued_s: float = 10.0) -> None:
         self.sample_rate = check_sample_rate(sample_rate)
-        if not (is_int(channels) and 1 <= channels <= 64):
-            raise OptionsError(f"channels must be a whole number from 1 to 64, not {channels!r}")
-        for name, value in (("block_ms", block_ms), ("max_queued_s", max_queued_s)):
-            if not (is_real(value) and value > 0):
-                raise OptionsError(f"{name} must be a positive number, not {value!r}")
+        if not (is_int(channels) and 1 <= channels <= MAX_CHANNELS):
+            raise OptionsError(f"channels must be a whole number from 1 to {MAX_CHANNELS}, not "
+                               f"{channels!r}")
+        for name, value, top in (("block_ms", block_ms, 60_000), ("max_queued_s", max_queued_s,
+                                                                  3600)):
+            if not (is_real(value) and 0 < value <= top):
+                raise OptionsError(f"{name} must be a positive number up to {top}, not "
+                                   f"{value!r}")
         self.channels = int(channels)
         self.block_frames = max(1, round(block_ms * self.sample_rate / 1000.0))
         self.device = device
         self.dropped_frames = 0
-        self._blocks: queue.Queue[np.ndarray | None] = queue.Queue(
-            max(1, int(max_queued_s * 1000.0 / block_ms)))
+        self._blocks: queue.Queue[np.ndarray | None] = queue.Queue(  # blocks of block_frames
+            max(1, int(max_queued_s * self.sample_rate / self.block_frames)))
         self._stream: Any = None
 
     @classmethod
@@ -88,6 +92,13 @@ class Microphone:
         if status and getattr(status, "input_overflow", False):
             self.dropped_frames += frames  # the device lost audio before this block
         self._enqueue(np.array(data, dtype=np.float32))
+
+    def _finished(self) -> None:
+        """Runs when the stream stops. Stopped by itself (a device gone, an error in the
+        callback), it marks the end, so readers do not wait for blocks that will never come;
+        stop() marks it otherwise."""
+        if self._stream is not None:
+            self._enqueue(None)
 
     def _enqueue(self, block: np.ndarray | None) -> None:
         """Queues ``block`` (None: the end) without waiting, dropping the oldest if full."""
@@ -124,7 +135,8 @@ class Microphone:
         try:
             stream = sounddevice.InputStream(
                 samplerate=self.sample_rate, channels=self.channels, dtype="float32",
-                blocksize=self.block_frames, device=self.device, callback=self._callback)
+                blocksize=self.block_frames, device=self.device, callback=self._callback,
+                finished_callback=self._finished)
             stream.start()
             self._stream = stream
         except Exception as exc:  # PortAudioError, ValueError for unknown devices
