@@ -30,10 +30,18 @@ class Recorder:
         self.windows: list[np.ndarray] = []
         self.times: list[float] = []
 
-    def __call__(self, window: np.ndarray, timestamp_ms: float) -> int:
+    def forward(self, window: np.ndarray) -> int:
         self.windows.append(window.copy())
-        self.times.append(timestamp_ms)
         return len(self.windows) - 1
+
+    def postprocess(self, index: int, timestamp_ms: float) -> int:
+        self.times.append(timestamp_ms)
+        return index
+
+    def stream(self, audio_format: AudioFormat, sample_rate: int | None = None
+               ) -> AudioStream[int, int]:
+        """A stream whose results are the windows' numbers."""
+        return AudioStream(self.forward, self.postprocess, audio_format, sample_rate)
 
 
 def expected_windows(samples: np.ndarray, window: int, hop: int) -> list[np.ndarray]:
@@ -57,7 +65,7 @@ def test_windows_start_every_hop_and_the_last_ones_are_padded(window: int, hop: 
         samples = (np.arange(1, frames + 1, dtype=np.float32) / 32)[:, None]
         for seed in range(3):
             recorder = Recorder()
-            stream = AudioStream(recorder, AudioFormat(rate, 1, window, hop))
+            stream = recorder.stream(AudioFormat(rate, 1, window, hop))
             results = run(stream, chunks(samples, seed, largest=6))
             expected = expected_windows(samples, window, hop)
             assert results == list(range(math.ceil(frames / hop))) == list(range(len(expected)))
@@ -68,7 +76,7 @@ def test_windows_start_every_hop_and_the_last_ones_are_padded(window: int, hop: 
 
 def test_results_come_as_soon_as_their_window_completes() -> None:
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(8000, 1, 4, 2))
+    stream = recorder.stream(AudioFormat(8000, 1, 4, 2))
     assert stream.push(np.ones(3, np.float32)) == []
     assert stream.push(np.ones(1, np.float32)) == [0]  # frames 0-3
     assert stream.push(np.ones(4, np.float32)) == [1, 2]  # frames 2-5, 4-7
@@ -79,20 +87,20 @@ def test_results_come_as_soon_as_their_window_completes() -> None:
 
 def test_a_hop_longer_than_the_window_skips_audio() -> None:
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(1000, 1, 2, 5))
+    stream = recorder.stream(AudioFormat(1000, 1, 2, 5))
     samples = np.arange(12, dtype=np.float32) / 16
     assert run(stream, [samples[:3], samples[3:6], samples[6:]]) == [0, 1, 2]
     assert [list(w[:, 0] * 16) for w in recorder.windows] == [[0, 1], [5, 6], [10, 11]]
     assert recorder.times == [0.0, 5.0, 10.0]
     # a window starting right at the end of the audio is not run
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(1000, 1, 2, 5))
+    stream = recorder.stream(AudioFormat(1000, 1, 2, 5))
     assert run(stream, [samples[:10]]) == [0, 1]
 
 
 def test_flush_ends_the_stream_and_time_starts_again() -> None:
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(1000, 2, 3, 3))
+    stream = recorder.stream(AudioFormat(1000, 2, 3, 3))
     assert stream.flush() == []  # nothing pushed: no window
     assert stream.push(np.zeros((0, 2), np.float32)) == []
     assert stream.flush() == []  # only empty chunks: no window either
@@ -108,7 +116,7 @@ def test_flush_ends_the_stream_and_time_starts_again() -> None:
 
 def test_audio_shorter_than_one_model_frame_still_gives_a_window() -> None:
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(16000, 1, 4, 4), sample_rate=44100)
+    stream = recorder.stream(AudioFormat(16000, 1, 4, 4), sample_rate=44100)
     assert stream.push(np.full(1, 0.5, np.float32)) == []
     assert stream.flush() == [0]
     assert recorder.times == [0.0]
@@ -117,25 +125,25 @@ def test_audio_shorter_than_one_model_frame_still_gives_a_window() -> None:
 
 def test_chunks_are_mixed_to_the_model_channels() -> None:
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(1000, 1, 2, 2))
+    stream = recorder.stream(AudioFormat(1000, 1, 2, 2))
     stream.push(np.array([[0.25, 0.75], [-1.0, 0.5]], np.float32))
     np.testing.assert_array_equal(recorder.windows[0][:, 0], [0.5, -0.25])
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(1000, 2, 2, 2))
+    stream = recorder.stream(AudioFormat(1000, 2, 2, 2))
     stream.push(np.array([0.25, -0.5], np.float32))
     np.testing.assert_array_equal(recorder.windows[0], [[0.25, 0.25], [-0.5, -0.5]])
     with pytest.raises(InputError, match="3 channels and the model takes 2"):
         stream.push(np.zeros((4, 3), np.float32))
     assert stream.flush() == []  # the refused chunk added no window
     recorder = Recorder()
-    stream = AudioStream(recorder, AudioFormat(16000, 2, 4, 4), sample_rate=44100)
+    stream = recorder.stream(AudioFormat(16000, 2, 4, 4), sample_rate=44100)
     with pytest.raises(InputError, match="3 channels"):
         stream.push(np.zeros((1, 3), np.float32))
     assert stream.flush() == []
 
 
 def test_chunks_are_checked() -> None:
-    stream = AudioStream(Recorder(), AudioFormat(16000, 1, 4, 4))
+    stream = Recorder().stream(AudioFormat(16000, 1, 4, 4))
     with pytest.raises(InputError, match="stream takes 16000 Hz"):
         stream.push(AudioData.from_array(np.zeros(8, np.float32), 8000))
     assert stream.push(AudioData.from_array(np.zeros(8, np.float32), 16000)) == [0, 1]
@@ -147,7 +155,7 @@ def test_chunks_are_checked() -> None:
         stream.push([0.0, 0.1])
     for bad in (0, 1.5, "16000"):
         with pytest.raises(InputError, match="whole number of Hz"):
-            AudioStream(Recorder(), AudioFormat(16000, 1, 4, 4), sample_rate=bad)
+            Recorder().stream(AudioFormat(16000, 1, 4, 4), sample_rate=bad)
 
 
 # --- a real model: streaming in any chunks is the whole-clip call ---------------------------
@@ -229,3 +237,11 @@ def test_a_closed_task_stops_its_stream() -> None:
     assert stream.push(np.zeros(3, np.float32)) == []  # no window completed yet
     with pytest.raises(TaskClosedError):
         stream.push(np.zeros(1, np.float32))
+
+
+def test_the_windows_of_a_chunk_run_before_their_postprocessing() -> None:
+    events: list[str] = []
+    stream = AudioStream(lambda window: events.append("model") or len(events),
+                         lambda raw, ms: events.append("post") or ms, AudioFormat(1000, 1, 2, 2))
+    assert stream.push(np.zeros(6, np.float32)) == [0.0, 2.0, 4.0]
+    assert events == ["model"] * 3 + ["post"] * 3

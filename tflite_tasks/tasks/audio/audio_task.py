@@ -47,12 +47,15 @@ class AudioTask(BaseTask[OptionsT], Generic[OptionsT, ResultT]):
     def postprocess(self, raw_outputs: Sequence[np.ndarray]) -> ResultT:
         raise NotImplementedError
 
-    def _run_window(self, window: np.ndarray, timestamp_ms: float) -> ResultT:
-        result = self.postprocess(self._forward(self.preprocess(window)))
+    def _run_model(self, window: np.ndarray) -> list[np.ndarray]:
+        return self._forward(self.preprocess(window))
+
+    def _result(self, raw_outputs: list[np.ndarray], timestamp_ms: float) -> ResultT:
+        result = self.postprocess(raw_outputs)
         result.timestamp_ms = timestamp_ms
         return result
 
-    def stream(self, sample_rate: int | None = None) -> AudioStream[ResultT]:
+    def stream(self, sample_rate: int | None = None) -> AudioStream[list[np.ndarray], ResultT]:
         """Returns a stream that takes audio chunks as they arrive (a microphone, a network)
         and returns a result for each window they complete; see :class:`AudioStream`.
 
@@ -60,7 +63,7 @@ class AudioTask(BaseTask[OptionsT], Generic[OptionsT, ResultT]):
             sample_rate: the chunks' rate in Hz (default: the model's); other rates are
                 resampled as a stream, with the same output as for the whole clip.
         """
-        return AudioStream(self._run_window, self._format, sample_rate)
+        return AudioStream(self._run_model, self._result, self._format, sample_rate)
 
     def _run_clip(self, audio: AudioLike, sample_rate: int | None) -> list[ResultT]:
         data = load_audio(audio, sample_rate)
