@@ -12,27 +12,24 @@ from __future__ import annotations
 
 import sys
 
-from shared_data import DATA, reference_entries
+from shared_data import DATA, reference_cases
 
 from tflite_tasks import AudioClassifier, AudioData
 from tflite_tasks.cli.output import format_table
 
 
 def main() -> int:
-    entries = reference_entries()
-    if entries is None:
+    cases = reference_cases("audio")
+    if cases is None:
         return 1
     rows = []
-    for case_id, entry in entries.items():
-        case = entry["case"]
-        if case["task"] != "audio":
-            continue
+    for case_id, case, reference in cases:
         classifier = AudioClassifier.create_from_file(DATA / case["model"], num_threads=1)
         clip = AudioData.from_file(DATA / case["input"])
         window = classifier.audio_format.window
         (result,) = classifier.classify(clip.samples[:window], clip.sample_rate)
         ours = {c.index: c for c in result.classifications[0].categories}
-        theirs = entry["result"][0]["categories"]
+        theirs = reference[0]["categories"]
         worst = max(abs(ours[c["index"]].score - c["score"]) for c in theirs)
         top = result.classifications[0].categories[:len(theirs)]
         rows.append([case_id, case["input"],

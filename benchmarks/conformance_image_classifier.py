@@ -7,27 +7,24 @@ from __future__ import annotations
 
 import sys
 
-from shared_data import DATA, reference_entries
+from shared_data import DATA, reference_cases
 
 from tflite_tasks import ImageClassifier
 from tflite_tasks.cli.output import format_table
 
 
 def main() -> int:
-    entries = reference_entries()
-    if entries is None:
+    cases = reference_cases("classify")
+    if cases is None:
         return 1
     rows = []
-    for case_id, entry in entries.items():
-        case = entry["case"]
-        if case["task"] != "classify":
-            continue
+    for case_id, case, reference in cases:
         options = dict(case["options"].get("classification", {}))
         classifier = ImageClassifier.create_from_file(DATA / case["model"], num_threads=1,
                                                       **options)
         roi = tuple(case["options"]["roi"]) if "roi" in case["options"] else None
         ours = classifier.classify(DATA / case["input"], roi=roi).classifications[0].categories
-        theirs = entry["result"][0]["categories"]
+        theirs = reference[0]["categories"]
         same = [c.category_name for c in ours] == [c["category_name"] for c in theirs]
         worst = max(abs(a.score - b["score"]) for a, b in zip(ours, theirs, strict=False))
         rows.append([case_id, f"{theirs[0]['category_name']} {theirs[0]['score']:.4f}",

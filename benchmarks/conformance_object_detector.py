@@ -11,7 +11,7 @@ import sys
 
 import cv2
 import numpy as np
-from shared_data import DATA, reference_entries
+from shared_data import DATA, reference_cases
 
 from tflite_tasks import ImageSegmenter, ObjectDetector
 from tflite_tasks.cli.output import format_table
@@ -25,17 +25,16 @@ def _corners(x: int, y: int, w: int, h: int) -> list[int]:
 
 
 def main() -> int:
-    entries = reference_entries()
-    if entries is None:
+    cases = reference_cases("detect", "segment")
+    if cases is None:
         return 1
     rows, masks = [], []
-    for case_id, entry in entries.items():
-        case = entry["case"]
+    for case_id, case, reference in cases:
         if case["task"] == "detect":
             found = {r: ObjectDetector.create_from_file(
                 DATA / case["model"], num_threads=1, resampling=r).detect(
                 DATA / case["input"]).detections for r in RESAMPLINGS}
-            for theirs in entry["result"]:
+            for theirs in reference:
                 category = theirs["categories"][0]
                 if category["score"] < 0.5:
                     continue
@@ -52,7 +51,7 @@ def main() -> int:
                             if best is not None else ["-", "-"])
                 rows.append(row)
         elif case["task"] == "segment":
-            reference = cv2.imread(str(DATA / "reference_outputs" / entry["result"]["mask_png"]),
+            reference = cv2.imread(str(DATA / "reference_outputs" / reference["mask_png"]),
                                    cv2.IMREAD_GRAYSCALE)
             row = [case_id]
             for resampling in RESAMPLINGS:

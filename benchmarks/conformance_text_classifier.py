@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import sys
 
-from shared_data import DATA, reference_entries
+from shared_data import DATA, reference_cases
 
 from tflite_tasks import TextClassifier
 from tflite_tasks.cli.output import format_table
 
 
 def main() -> int:
-    entries = reference_entries()
-    if entries is None:
+    cases = reference_cases("text")
+    if cases is None:
         return 1
     rows = []
-    for case_id, entry in entries.items():
-        case = entry["case"]
-        if case["task"] != "text":
-            continue
+    for case_id, case, reference in cases:
         classifier = TextClassifier.create_from_file(DATA / case["model"], num_threads=1)
         ours = classifier.classify(case["input"]).classifications[0].categories
-        theirs = {c["category_name"]: c["score"] for c in entry["result"][0]["categories"]}
+        theirs = {c["category_name"]: c["score"] for c in reference[0]["categories"]}
         worst = max(abs(c.score - theirs[c.category_name]) for c in ours)
         rows.append([case_id, case["input"][:40],
                      ", ".join(f"{n} {s:.6f}" for n, s in theirs.items()),
