@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import wave
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,15 +72,18 @@ class AudioData:
 
     ``AudioData(samples, sample_rate)`` checks and converts the samples as
     :meth:`from_array` does (C-contiguous float32 samples are kept, not copied);
-    :meth:`from_file` decodes a file.
+    :meth:`from_file` decodes a file. ``source``, not kept, names where the samples come from
+    in errors (a decoded file); by default they are an array and its ``sample_rate``.
     """
 
     samples: np.ndarray
     sample_rate: int
+    source: InitVar[str | None] = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "samples", as_samples(self.samples, "audio array"))
-        object.__setattr__(self, "sample_rate", check_sample_rate(self.sample_rate))
+    def __post_init__(self, source: str | None) -> None:
+        object.__setattr__(self, "samples", as_samples(self.samples, source or "audio array"))
+        object.__setattr__(self, "sample_rate", check_sample_rate(
+            self.sample_rate, f"{source}'s rate" if source else "sample_rate"))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> AudioData:
@@ -211,7 +214,7 @@ def decode_audio(data: bytes | bytearray | memoryview, name: str) -> AudioData:
         raise InputError(f"cannot decode {name}: {reason}. Formats read: {_FORMATS}") from exc
     if samples.shape[0] == 0:
         raise InputError(f"{name} holds no audio (0 frames)")
-    return AudioData(as_samples(samples, name), check_sample_rate(rate, f"{name}'s rate"))
+    return AudioData(samples, rate, name)
 
 
 def _read_frames(file: soundfile.SoundFile, name: str) -> np.ndarray:

@@ -86,8 +86,9 @@ def _input_properties(engine: Engine) -> object | None:
     return content.content_properties if content is not None else None
 
 
-def audio_input_spec(engine: Engine, task: str) -> TensorSpec:
-    """The model's one audio input, after checking its type.
+def audio_input_spec(engine: Engine, properties: object | None, task: str) -> TensorSpec:
+    """The model's one audio input, after checking its type; ``properties``: its metadata's
+    content properties.
 
     Raises:
         OptionsError: not exactly one input, or one that is not float32 or int16 samples
@@ -97,7 +98,7 @@ def audio_input_spec(engine: Engine, task: str) -> TensorSpec:
         raise OptionsError(f"an {task} model takes one input, audio samples; this model has "
                            f"{len(engine.inputs)}")
     spec = engine.inputs[0]
-    if isinstance(_input_properties(engine), ImageProperties) or len(spec.shape) > 3:
+    if isinstance(properties, ImageProperties) or len(spec.shape) > 3:
         raise OptionsError(f"input '{spec.name}' {list(spec.shape_signature)} holds an image or "
                            "a spectrogram, not audio samples ([W], [1, W] or [1, W, C]): this is "
                            f"not an {task} model")
@@ -116,8 +117,8 @@ def resolve_format(engine: Engine, options: AudioOptions, task: str) -> AudioFor
             the option), or an input size that is not a whole number of frames.
     """
     options.validate()
-    spec = audio_input_spec(engine, task)
     properties = _input_properties(engine)
+    spec = audio_input_spec(engine, properties, task)
     properties = properties if isinstance(properties, AudioProperties) else None
     rate = options.sample_rate or (properties.sample_rate if properties else None)
     channels = options.channels or (properties.channels if properties else None)
