@@ -1,4 +1,4 @@
-"""The flatbuffers codec, the model schema subset, read_metadata and populate."""
+"""The flatbuffers codec, the model schema subset and read_metadata (populate: test_populator)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,6 @@ from tflite_tasks.metadata import (
     TensorGroup,
     TensorMetadata,
     ValueRange,
-    populate,
     read_metadata,
 )
 from tflite_tasks.metadata.codec import decode, encode
@@ -299,50 +298,3 @@ def test_read_metadata_is_fast() -> None:
         times.append(time.perf_counter() - start)
     assert min(times) < 0.010
 
-
-def test_populate_round_trip_and_the_model_still_runs() -> None:
-    from ai_edge_litert.interpreter import Interpreter
-
-    source = read_metadata(data_path("vision/mobilenet_v1_0.25_224_1_metadata_1.tflite"))
-    bare = data_path("vision/mobilenet_v1_0.25_224_1_default_1.tflite").read_bytes()
-    files = {name: source.file(name) for name in source.file_names}
-    model = populate(bare, source.model_metadata, files)
-    md = read_metadata(model)
-    assert md.model_metadata == source.model_metadata and md.to_json() == source.to_json()
-    assert md.file_names == ["labels.txt"] and md.file("labels.txt") == files["labels.txt"]
-    assert populate(bare, source.model_metadata, files) == model  # deterministic
-    outputs = []
-    for content in (bare, model):
-        interpreter = Interpreter(model_content=content)
-        interpreter.allocate_tensors()
-        interpreter.set_tensor(
-            interpreter.get_input_details()[0]["index"], np.full((1, 224, 224, 3), 0.5, np.float32)
-        )
-        interpreter.invoke()
-        outputs.append(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]))
-    np.testing.assert_array_equal(outputs[0], outputs[1])
-
-
-def test_populate_replaces_and_removes() -> None:
-    model = data_path("vision/mobilenet_v1_0.25_224_quant.tflite").read_bytes()
-    original = read_metadata(model)
-    replaced = populate(model, ModelMetadata(name="new"), {"a.txt": b"A", "b.txt": b"B"})
-    md = read_metadata(replaced)
-    assert md.model_metadata == ModelMetadata(name="new")
-    assert md.file_names == ["a.txt", "b.txt"] and md.file_text("b.txt") == "B"
-    assert len(replaced) < len(model)  # the old metadata buffer and labels are gone
-    again = populate(replaced, original.buffer)  # raw M001 bytes
-    assert (
-        read_metadata(again).to_json() == original.to_json()
-        and read_metadata(again).file_names == []
-    )
-    removed = read_metadata(populate(again, None))
-    assert not removed.has_metadata and removed.file_names == []
-
-
-def test_populate_refuses_bad_input() -> None:
-    model = data_path("vision/mobilenet_v1_0.25_224_1_default_1.tflite").read_bytes()
-    with pytest.raises(ModelLoadError):
-        populate(b"not a model at all", ModelMetadata())
-    with pytest.raises(MetadataError):
-        populate(model, b"\x08\x00\x00\x00M001\x00\x00\x00\x00")

@@ -1,10 +1,12 @@
 """TFLite Metadata (metadata_schema.fbs v1.5): read it from models, print it, write it.
 
 ``read_metadata(model)`` gives a :class:`Metadata` (the decoded :class:`ModelMetadata`, the
-packed files, the reference JSON); :func:`populate` writes metadata and files into a model.
+packed files, the reference JSON); :func:`populate` writes metadata and files into a model;
+:func:`min_parser_version` is the parser version a metadata needs.
 """
 
-from .reader import Metadata, populate, process_unit_options, read_metadata
+from .populator import populate
+from .reader import Metadata, process_unit_options, read_metadata
 from .schema import (
     AssociatedFile,
     AssociatedFileType,
@@ -33,6 +35,7 @@ from .schema import (
     TensorMetadata,
     ValueRange,
 )
+from .version import min_parser_version
 
 __all__ = [
     "AssociatedFile",
@@ -62,6 +65,7 @@ __all__ = [
     "TensorGroup",
     "TensorMetadata",
     "ValueRange",
+    "min_parser_version",
     "populate",
     "process_unit_options",
     "read_metadata",

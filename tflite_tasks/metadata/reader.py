@@ -1,4 +1,4 @@
-"""Reading a model's TFLite Metadata and associated files, and writing them into a model.
+"""Reading a model's TFLite Metadata and its associated (packed) files.
 
 The metadata is the flatbuffer in the buffer of the model's ``TFLITE_METADATA`` entry; the
 associated files are a ZIP archive appended to the model (offsets from the file start).
@@ -11,16 +11,13 @@ import lzma
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import TypeVar
 
-import flatbuffers
-import numpy as np
-
-from ..core.errors import MetadataError, ModelLoadError
+from ..core.errors import MetadataError
 from ..core.model_file import ModelSource, read_model_bytes
-from .codec import decode, encode
-from .model_schema import METADATA_NAME, metadata_buffer
+from .codec import decode
+from .model_schema import metadata_buffer
 from .schema import FILE_IDENTIFIER, AssociatedFile, ModelMetadata, ProcessUnit, TensorMetadata
 
 # Everything zipfile may raise on a corrupt archive (NotImplementedError is a RuntimeError).
@@ -53,6 +50,19 @@ def _unit_files(units: list[ProcessUnit] | None) -> Iterator[AssociatedFile]:
 def _tensor_files(tensor: TensorMetadata) -> Iterator[AssociatedFile]:
     yield from tensor.associated_files or []
     yield from _unit_files(tensor.process_units)
+
+
+def recorded_files(metadata: ModelMetadata) -> Iterator[AssociatedFile]:
+    """Every AssociatedFile the metadata records: the model's, then per subgraph its own, its
+    tensors' (tokenizer files included) and its process units' (the reference's order)."""
+    yield from metadata.associated_files or []
+    for subgraph in metadata.subgraph_metadata or []:
+        yield from subgraph.associated_files or []
+        for tensor in [*(subgraph.input_tensor_metadata or []),
+                       *(subgraph.output_tensor_metadata or [])]:
+            yield from _tensor_files(tensor)
+        yield from _unit_files(subgraph.input_process_units)
+        yield from _unit_files(subgraph.output_process_units)
 
 
 class Metadata:
@@ -200,57 +210,3 @@ def read_metadata(model: ModelSource) -> Metadata:
     """
     return Metadata(read_model_bytes(model)[0])
 
-
-def populate(
-    model_bytes: bytes | bytearray | memoryview,
-    metadata: ModelMetadata | bytes | None,
-    files: Mapping[str, bytes] | None = None,
-) -> bytes:
-    """A copy of the model carrying ``metadata`` (replacing any) and ``files`` (ZIP, stored).
-
-    ``metadata`` may be a ModelMetadata, an already encoded ``M001`` flatbuffer, or None to
-    remove it. Old packed files are dropped. Models whose buffers live outside the
-    flatbuffer (offset/size) are refused.
-    """
-    from ai_edge_litert import schema_py_generated as tfl  # heavy: imported only to write
-
-    data = read_model_bytes(model_bytes)[0]
-    metadata_buffer(data)  # ModelLoadError for non-models, MetadataError for corrupt ones
-    if isinstance(metadata, ModelMetadata):
-        buffer: bytes | None = encode(metadata, FILE_IDENTIFIER)
-    else:
-        buffer = None if metadata is None else bytes(metadata)
-        if buffer is not None:
-            decode(buffer, ModelMetadata, FILE_IDENTIFIER)  # refuse to write corrupt metadata
-    try:
-        model = tfl.ModelT.InitFromPackedBuf(data, 0)
-    except Exception as exc:  # the generated reader is not hardened: any error means corrupt
-        raise ModelLoadError(f"cannot parse the TFLite model: {exc}") from None
-    buffers = model.buffers = model.buffers or []
-    if any(b.offset > 1 for b in buffers):
-        raise MetadataError(
-            "cannot write metadata into a model whose buffers are stored outside the flatbuffer"
-        )
-    names = (METADATA_NAME, METADATA_NAME.encode())
-    entries = [m for m in model.metadata or [] if m.name in names]
-    if buffer is None:
-        for entry in entries:
-            buffers[entry.buffer].data = None
-        model.metadata = [m for m in model.metadata or [] if m.name not in names] or None
-    else:
-        if not entries:
-            buffers.append(tfl.BufferT())
-            entries = [tfl.MetadataT(name=METADATA_NAME, buffer=len(buffers) - 1)]
-            model.metadata = [*(model.metadata or []), *entries]
-        buffers[entries[0].buffer].data = np.frombuffer(buffer, dtype=np.uint8)
-    builder = flatbuffers.Builder(len(data) + len(buffer or b"") + 1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    out = io.BytesIO()
-    out.write(builder.Output())
-    if files:
-        with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as archive:  # offsets from file start
-            for name, content in files.items():
-                archive.writestr(
-                    zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), bytes(content)
-                )
-    return out.getvalue()
