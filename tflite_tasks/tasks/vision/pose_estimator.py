@@ -10,10 +10,12 @@ Example::
         wrist = pose.keypoint("left_wrist")
         print(pose.score, wrist.x, wrist.y, wrist.score)
 
-The model's family (MoveNet SinglePose, MoveNet MultiPose, PoseNet) is recognized from its
-outputs (:mod:`~tflite_tasks.tasks.vision.pose_families`). The image is scaled to fit the
-model's input and padded, keeping its aspect ratio, so keypoints map back exactly onto the
-caller's image: they come in pixels of that image (and normalized to it).
+The model's family (MoveNet SinglePose, MoveNet MultiPose, PoseNet) is the one its metadata
+records (:mod:`tflite_tasks.metadata.writers.pose_estimator` writes it, with the keypoint
+names), else recognized from its outputs (:mod:`~tflite_tasks.tasks.vision.pose_families`).
+The image is scaled to fit the model's input and padded, keeping its aspect ratio, so
+keypoints map back exactly onto the caller's image: they come in pixels of that image (and
+normalized to it).
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ class PoseOptions:
         part_score_threshold: PoseNet multi-pose: the least heatmap score of a root part.
         posenet_decoding: "single" (each keypoint's heatmap maximum: one person), "multi"
             (the greedy part-based decoder) or "auto": "single" when ``max_poses == 1``.
-        pose_family: force "movenet_single", "movenet_multi" or "posenet" instead of
-            recognizing the family from the outputs.
+        pose_family: force "movenet_single", "movenet_multi" or "posenet" instead of the
+            family the metadata records or recognizing it from the outputs.
         keypoint_names: names of the model's keypoints (a list or a file) when they are not
             the 17 COCO keypoints and the metadata doesn't name them.
         keep_aspect_ratio: fit the image into the input and pad it (True), or stretch it.

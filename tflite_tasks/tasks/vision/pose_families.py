@@ -10,6 +10,10 @@
 
 Each family turns the raw outputs into :class:`RawPoses`: points normalized to the input
 tensor, before the task maps them onto the caller's image.
+
+A model's metadata may record its family (:func:`recorded_family`, written by
+:mod:`tflite_tasks.metadata.writers.pose_estimator`); it then takes precedence over the
+recognition from the outputs, and must fit them.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ import numpy as np
 
 from tflite_tasks.core.engine import Engine, TensorSpec
 from tflite_tasks.core.errors import OptionsError
+from tflite_tasks.metadata import Metadata
 from tflite_tasks.tasks.vision import pose_decoders
 
 FAMILIES = ("movenet_single", "movenet_multi", "posenet")
+FAMILY_METADATA = "pose_family"
+"""Name of the custom metadata entry of subgraph 0 that records the family (UTF-8 text)."""
 POSENET_ROLES = ("heatmaps", "offsets", "displacements_fwd", "displacements_bwd")
 _ROLE_WORDS = {"heatmaps": ("heatmap",), "offsets": ("offset",),
                "displacements_fwd": ("fwd", "forward"), "displacements_bwd": ("bwd", "backward")}
@@ -189,14 +196,30 @@ def _posenet_positions(engine: Engine) -> list[int] | None:
     return [int(p) for p in positions]
 
 
+def recorded_family(metadata: Metadata) -> str | None:
+    """The family the model's metadata records (custom metadata :data:`FAMILY_METADATA` of
+    subgraph 0), or None."""
+    md = metadata.model_metadata
+    subgraphs = (md.subgraph_metadata if md else None) or []
+    entries = (subgraphs[0].custom_metadata or []) if subgraphs else []
+    data = next((entry.data for entry in entries if entry.name == FAMILY_METADATA), None)
+    return None if data is None else bytes(data).decode("utf-8", "replace").strip()
+
+
 def recognize(engine: Engine, family: str | None = None) -> PoseFamily:
-    """The family of ``engine``'s model (from its outputs), or ``family`` when given.
+    """The family of ``engine``'s model: ``family`` when given, else the one its metadata
+    records, else the one its outputs fit.
 
     Raises:
-        OptionsError: the outputs fit no family (or not the one forced).
+        OptionsError: the outputs fit no family (or not the one forced or recorded).
     """
+    recorded = recorded_family(engine.metadata) if family is None else None
+    if recorded is not None and recorded not in FAMILIES:
+        raise OptionsError(f"the model's metadata records pose family {recorded!r}, not one "
+                           f"of {FAMILIES}: pass pose_family=... to choose the family")
     if family is not None and family not in FAMILIES:
         raise OptionsError(f"pose_family must be one of {FAMILIES}, not {family!r}")
+    family = family or recorded
     specs = list(engine.outputs)
     shape = specs[0].shape if len(specs) == 1 else ()
     candidates: list[PoseFamily] = []
@@ -211,6 +234,9 @@ def recognize(engine: Engine, family: str | None = None) -> PoseFamily:
     if not found:
         outputs = ", ".join(f"{s.name} {list(s.shape)}" for s in specs)
         wanted = f"a {family} model" if family else "a pose model"
+        if recorded is not None:
+            fits = f"pose_family={candidates[0].family!r}" if candidates else "pose_family"
+            wanted += f" (the family its metadata records; pass {fits} to override it)"
         raise OptionsError(f"this model is not {wanted}: its outputs are {outputs}; "
                            f"{_SHAPES_HELP}")
     return found[0]
