@@ -1,4 +1,5 @@
-"""The ``tflite-tasks`` command: one subcommand per task, plus model inspection.
+"""The ``tflite-tasks`` command: one subcommand per task, plus model inspection, metadata
+and the doctor.
 
 Each subcommand lives in its own module with ``NAME``, ``HELP``, ``add_arguments(parser)``
 and ``run(args) -> int``; adding a task's command means adding its module to ``COMMANDS``.
@@ -16,8 +17,10 @@ from tflite_tasks.cli import (
     classify_cmd,
     classify_text_cmd,
     detect_cmd,
+    doctor_cmd,
     embed_cmd,
     inspect_cmd,
+    metadata_cmd,
     pose_cmd,
     reply_cmd,
     segment_cmd,
@@ -25,7 +28,7 @@ from tflite_tasks.cli import (
 from tflite_tasks.core.errors import TfliteTasksError
 
 COMMANDS = (classify_cmd, detect_cmd, segment_cmd, embed_cmd, pose_cmd, classify_text_cmd,
-            reply_cmd, classify_audio_cmd, inspect_cmd)
+            reply_cmd, classify_audio_cmd, inspect_cmd, metadata_cmd, doctor_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit status (0 ok, 1 error, 2 usage)."""
+    """Runs the command line; returns the exit status (0 ok, 1 error, 2 usage; the doctor
+    also returns 3 for a file that is no loadable model)."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

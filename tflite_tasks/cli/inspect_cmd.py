@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from tflite_tasks.cli.output import dump_json, format_table
-from tflite_tasks.core.engine import Engine, TensorSpec
+from tflite_tasks.core.engine import Engine
 from tflite_tasks.core.errors import ModelLoadError
 from tflite_tasks.core.model_file import read_model_bytes
+from tflite_tasks.doctor import tensor_dict
 from tflite_tasks.metadata import read_metadata
 
 NAME = "inspect"
@@ -20,12 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def _spec_row(kind: str, spec: TensorSpec) -> dict[str, object]:
-    return {"kind": kind, "position": spec.position, "name": spec.name,
-            "shape": list(spec.shape), "shape_signature": list(spec.shape_signature),
-            "dtype": spec.dtype.name,
-            "quantization": {"scale": spec.scale, "zero_point": spec.zero_point}
-            if spec.is_quantized else None}
+def tensor_table(tensors: list[dict[str, Any]]) -> str:
+    """The table of a model's inputs and outputs (rows of ``doctor.tensor_dict``)."""
+    return format_table(
+        ["tensor", "#", "name", "shape", "dtype", "quantization"],
+        [[t["kind"], t["position"], t["name"], t["shape"], t["dtype"],
+          "" if t["quantization"] is None else
+          f"scale={t['quantization']['scale']:.6g} zero_point={t['quantization']['zero_point']}"]
+         for t in tensors])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
     model_bytes, source = read_model_bytes(args.model)
     metadata = read_metadata(model_bytes)
     load_error = None
-    tensors: list[dict[str, object]] = []
+    tensors: list[dict[str, Any]] = []
     try:
         engine = Engine(model_bytes, num_threads=1)
-        tensors = [_spec_row("input", s) for s in engine.inputs]
-        tensors += [_spec_row("output", s) for s in engine.outputs]
+        tensors = [tensor_dict("input", s) for s in engine.inputs]
+        tensors += [tensor_dict("output", s) for s in engine.outputs]
     except ModelLoadError as e:
         load_error = str(e)
     files = [{"name": name, "bytes": len(metadata.file(name)),
@@ -53,13 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if load_error:
         print(f"LiteRT cannot load this model: {load_error}")
     else:
-        print(format_table(
-            ["tensor", "#", "name", "shape", "dtype", "quantization"],
-            [[t["kind"], t["position"], t["name"], t["shape"], t["dtype"],
-              "" if t["quantization"] is None else
-              f"scale={t['quantization']['scale']:.6g} "  # type: ignore[index]
-              f"zero_point={t['quantization']['zero_point']}"]  # type: ignore[index]
-             for t in tensors]))
+        print(tensor_table(tensors))
     print("\nmetadata:")
     print(metadata.to_json().rstrip() if metadata.has_metadata else "  (none)")
     print("\nassociated files:")
