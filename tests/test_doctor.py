@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -289,6 +291,35 @@ def test_files_that_are_no_model(tmp_path, content: bytes | str | None, code: st
     json.dumps(report.to_dict())
 
 
+def test_a_tensor_name_that_is_not_utf8_is_no_model() -> None:
+    model = channel_mean_model()
+    corrupt = model.replace(b"channel_means", b"channel\xff\xfeeans")  # LiteRT loads it
+    report = diagnose(corrupt)
+    assert not report.loadable and report.exit_status == 3 and report.tasks == []
+    assert [f.code for f in report.findings] == ["not_a_model"]
+    assert "a tensor name is not UTF-8 text" in report.findings[0].message
+
+
+def test_a_model_that_crashes_litert_is_reported_not_a_crash(tmp_path) -> None:
+    """LiteRT's XNNPACK delegate kills the process on a uint8 zero point out of range (a
+    corrupt model): the doctor tries LiteRT in a child process first. Run through the command
+    line, so that a crash fails this test instead of killing the test run."""
+    g = GraphBuilder()
+    x = g.input("x", (1, 4), np.float32)
+    y = g.add_op("QUANTIZE", [x], (1, 4), np.uint8, quantization=(255.0, 2048), name="y")
+    path = tmp_path / "corrupt.tflite"
+    path.write_bytes(g.build([x], [y]))
+    doctor = subprocess.run([sys.executable, "-m", "tflite_tasks.cli", "doctor", str(path),
+                             "--json"], capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert doctor.returncode == 3, doctor.stderr[-2000:]
+    report = json.loads(doctor.stdout)
+    assert not report["loadable"] and report["tasks"] == []
+    (finding,) = report["findings"]
+    assert finding["code"] == "not_a_model"
+    assert "crashes LiteRT (SIGSEGV) when a task prepares it" in finding["message"]
+
+
 def test_garbage_bytes_in_memory() -> None:
     report = diagnose(b"\x00" * 64)
     assert report.model == "<64 bytes>" and report.exit_status == 3
@@ -385,3 +416,45 @@ def test_the_command_the_doctor_gives_makes_the_model_ready(tmp_path, monkeypatc
         assert main(command[1:]) == 0
         after = diagnose(command[command.index("--output") + 1], task=task).tasks[0]
         assert after.status == "ready", after.findings
+
+
+def _run_command(command: str) -> None:
+    """Runs a doctor's command line (``a && b``) through the CLI, in the current folder."""
+    for part in command.split(" && "):
+        words = shlex.split(part)
+        assert words[0] == "tflite-tasks"
+        assert main(words[1:]) == 0, part
+
+
+def test_commands_keep_what_the_metadata_gives(tmp_path, monkeypatch) -> None:
+    """The writer replaces the metadata: a command fixing one gap of a model with metadata
+    also carries its normalization, tokenizer, labels... (packed files extracted first), so
+    that it runs and the task stays as it was."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "labels.txt").write_text("one\ntwo\n")
+    image = tmp_path / "image.tflite"
+    image.write_bytes(with_classifier_metadata(constant_scores_model([0.2, 0.8]), labels=None,
+                                               normalization=([127.5], [127.5]), threshold=0.1))
+    text = tmp_path / "text.tflite"
+    text.write_bytes(with_regex_metadata(word_average_model(), labels=None))
+    for model, task, expected in (
+            (image, "image_classifier", "--mean 127.5 --std 127.5 --score-threshold 0.1 "
+                                        "--labels labels.txt"),
+            (text, "text_classifier", "--vocab vocab.txt --delim-regex '[^\\w\\'\"'\"']+' "
+                                      "--labels labels.txt")):
+        before = diagnose(model.name, task=task).tasks[0]
+        assert before.status == "ready with warnings"
+        assert before.metadata_command.endswith(expected)
+        _run_command(before.metadata_command)
+        written = model.with_name(model.stem + "_metadata.tflite")
+        after = diagnose(written, task=task).tasks[0]
+        assert after.status == "ready", after.findings
+        units = [[u.options for u in read_metadata(m).input_tensor(0).process_units]
+                 for m in (written, model)]
+        assert [type(u) for u in units[0]] == [type(u) for u in units[1]]
+        assert [getattr(u, 'mean', None) for u in units[0]] == [
+            getattr(u, 'mean', None) for u in units[1]]
+        assert [getattr(u, 'delim_regex_pattern', None) for u in units[0]] == [
+            getattr(u, 'delim_regex_pattern', None) for u in units[1]]
+    assert diagnose(text.name, task="text_classifier").tasks[0].metadata_command.startswith(
+        "tflite-tasks metadata extract-files text.tflite vocab.txt && ")

@@ -26,6 +26,14 @@ def test_specs_of_a_quantized_model() -> None:
     assert scores.dequantize(np.array([128 + 0], np.uint8)) == pytest.approx([0.5], abs=0.01)
 
 
+def test_a_tensor_name_that_is_not_utf8_is_a_corrupt_model() -> None:
+    model = channel_mean_model()
+    assert model.count(b"channel_means") == 1
+    corrupt = model.replace(b"channel_means", b"channel\xff\xfeeans")  # LiteRT loads it
+    with pytest.raises(ModelLoadError, match="a tensor name is not UTF-8 text"):
+        Engine(corrupt)
+
+
 def test_threads_default_to_the_available_cpus() -> None:
     assert Engine(default_model()).num_threads == default_num_threads()
     assert Engine(default_model(), num_threads=1).num_threads == 1

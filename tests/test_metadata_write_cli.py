@@ -15,6 +15,7 @@ from tflite_tasks import (
     TextClassifier,
 )
 from tflite_tasks.cli import main
+from tflite_tasks.core.model_builder import GraphBuilder
 from tflite_tasks.metadata import ScoreThresholdingOptions, read_metadata
 
 BARE = "vision/mobilenet_v1_0.25_224_1_default_1.tflite"
@@ -164,3 +165,92 @@ def test_nl_classifier_refuses_bert_flags(capsys, tmp_path) -> None:
                             str(data_path("metadata/nl_classifier/movie_review.tflite")),
                             "--sentencepiece", "sp.model", "-o", str(tmp_path / "o.tflite"))
     assert status == 1 and "does not take --sentencepiece" in err
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--default-score", "0.5"], "--default-score needs --score-calibration"),
+    (["--score-transformation", "LOG"], "--score-transformation needs --score-calibration"),
+    (["--score-threshold", "nan"], "global_score_threshold must be a number"),
+    (["--mean", "nan", "--std", "1"], "must be a finite number, not nan"),
+    (["--mean", "1", "2", "--std", "1", "2"], "2 values but the image input has 3 channel"),
+])
+def test_flags_that_would_be_ignored_or_break_the_model_are_refused(capsys, tmp_path, labels,
+                                                                    flags, message) -> None:
+    out = tmp_path / "out.tflite"
+    base = ["--mean", "127.5", "--std", "127.5"] if "--mean" not in flags else []
+    status, _, err = _write(capsys, "image_classifier", str(data_path(BARE)), *base, *flags,
+                            "--labels", str(labels), "-o", str(out))
+    assert status == 1 and message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_delim_regex_without_a_vocabulary_is_refused(capsys, tmp_path) -> None:
+    status, _, err = _write(capsys, "nl_classifier",
+                            str(data_path("metadata/nl_classifier/movie_review.tflite")),
+                            "--delim-regex", "[ ]+", "-o", str(tmp_path / "o.tflite"))
+    assert status == 1 and "--delim-regex needs --vocab" in err
+
+
+def test_nl_classifier_without_vocab_on_token_ids_is_refused(capsys, tmp_path) -> None:
+    status, _, err = _write(capsys, "nl_classifier",
+                            str(data_path("metadata/nl_classifier/movie_review.tflite")),
+                            "-o", str(tmp_path / "o.tflite"))
+    assert status == 1 and "takes token ids (int32)" in err and "--vocab FILE" in err
+
+
+def test_a_model_without_inputs_is_refused_not_a_crash(capsys, tmp_path) -> None:
+    g = GraphBuilder()
+    scores = g.add_op("RELU", [g.constant("c", np.zeros((1, 3), np.float32))], (1, 3),
+                      np.float32, name="scores")
+    model = tmp_path / "no_input.tflite"
+    model.write_bytes(g.build([], [scores]))
+    for writer in ("image_classifier", "pose_estimator"):
+        status, _, err = _write(capsys, writer, str(model), "-o", str(tmp_path / "o.tflite"))
+        assert status == 1 and "0 input(s)" in err
+
+
+def test_audio_labels_once_per_head(capsys, tmp_path) -> None:
+    g = GraphBuilder()
+    audio = g.input("audio", (1, 4), np.float32)
+    heads = [g.add_op("FULLY_CONNECTED", [audio, g.constant(f"w{k}", np.ones((k, 4), np.float32)),
+                                          g.constant(f"b{k}", np.zeros(k, np.float32))],
+                      (1, k), np.float32, name=f"head{k}") for k in (3, 2)]
+    two_heads = tmp_path / "two_heads.tflite"
+    two_heads.write_bytes(g.build([audio], heads))
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("a\nb\nc\n")
+    second.write_text("x\ny\n")
+    out = tmp_path / "out.tflite"
+    rate = ["--sample-rate", "16000", "--channels", "1"]
+    assert _write(capsys, "audio_classifier", str(two_heads), *rate, "--labels", str(first),
+                  "--labels", str(second), "-o", str(out))[0] == 0
+    with AudioClassifier.create_from_file(out) as classifier:
+        assert classifier.labels == [["a", "b", "c"], ["x", "y"]]
+    status, _, err = _write(capsys, "audio_classifier", str(two_heads), *rate, "--labels",
+                            str(first), "-o", str(tmp_path / "one.tflite"))
+    assert status == 1 and "give one label file per head" in err
+    status, _, err = _write(capsys, "audio_classifier", str(two_heads), *rate, "--labels",
+                            str(first), "--labels", str(second), "--localized-labels", "de",
+                            str(first), "-o", str(tmp_path / "de.tflite"))
+    assert status == 1 and "this model has 2 labelled heads" in err
+    yamnet = data_path("metadata/audio_classifier/yamnet_wavin_quantized_mel_relu6.tflite")
+    status, _, err = _write(capsys, "audio_classifier", str(yamnet), *rate, "--labels",
+                            str(first), "--labels", str(second), "-o", str(tmp_path / "y.tflite"))
+    assert status == 1 and "one --labels file per head; the model has 1" in err
+
+
+def test_a_failed_write_leaves_nothing_behind(capsys, tmp_path, monkeypatch) -> None:
+    args = ["image_embedder", str(data_path(BARE)), "--mean", "127.5", "--std", "127.5"]
+    folder = tmp_path / "models"
+    folder.mkdir()
+    status, _, err = _write(capsys, *args, "-o", str(folder), "--force")
+    assert status == 1 and "is a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models"]
+
+    def full_disk(source: object, target: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tflite_tasks.cli.metadata_write.os.replace", full_disk)
+    status, _, err = _write(capsys, *args, "-o", str(tmp_path / "out.tflite"))
+    assert status == 1 and "No space left on device" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models"]  # no out.tflite.part

@@ -5,14 +5,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import os
 import random
 import struct
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
 import pytest
+from ai_edge_litert import schema_py_generated as tfl
 from testdata import MODELS_WITH_METADATA, data_path, data_root
 from tiny_models import channel_mean_model
 
@@ -280,7 +284,7 @@ def test_files_not_recorded_are_packed_with_a_warning() -> None:
 
 
 @pytest.mark.parametrize("name", ["", "a/labels.txt", "a\\labels.txt", "/labels.txt", ".", "..",
-                                  "a\0b", "\udc80", "x" * 70_000, 7, None])
+                                  "a\0b", "\udc80", "x" * 70_000, 7, None, "C:labels.txt"])
 def test_bad_file_names_are_refused(name: object) -> None:
     with pytest.raises(MetadataError, match="files"):
         populate(_tiny(), None, {name: b"x"})  # type: ignore[dict-item]
@@ -307,12 +311,51 @@ def test_files_by_path(tmp_path: Path) -> None:
     with pytest.raises(InputFileNotFoundError, match=r"nope\.txt") as error:
         populate(_tiny(), _labels_metadata(), [tmp_path / "nope.txt"])
     assert isinstance(error.value, FileNotFoundError)
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="not a regular file"):
         populate(_tiny(), None, [tmp_path / "a"])  # a folder
     with pytest.raises(MetadataError, match="wrap it in a list"):
         populate(_tiny(), _labels_metadata(), str(tmp_path / "a" / "labels.txt"))  # type: ignore
     with pytest.raises(MetadataError, match="not a path"):
         populate(_tiny(), None, [b"labels.txt"])  # type: ignore[list-item]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_pipes_and_devices_are_refused_without_reading_them(tmp_path: Path) -> None:
+    pipe = tmp_path / "labels.txt"
+    os.mkfifo(pipe)
+    outcome: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            populate(_tiny(), _labels_metadata(), [pipe])
+        except BaseException as error:  # the test looks at what it is
+            outcome.append(error)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # reading a pipe blocks until a writer comes: let it end
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("populate() read the pipe (it blocked) instead of refusing it")
+    assert len(outcome) == 1 and isinstance(outcome[0], InputError)
+    assert "not a regular file" in str(outcome[0])
+    with pytest.raises(InputError, match="not a regular file"):
+        populate(_tiny(), None, ["/dev/zero"])  # would never end
+
+
+def test_tensor_metadata_must_describe_every_input_and_output() -> None:
+    """As the reference populator checks: the tasks match tensor metadata by position."""
+    two = SubGraphMetadata(output_tensor_metadata=[TensorMetadata(name="a"),
+                                                   TensorMetadata(name="b")])
+    with pytest.raises(MetadataError, match=r"describes 2 output tensor\(s\) but the model "
+                                            r"has 1 \['channel_means'\]"):
+        populate(_tiny(), ModelMetadata(subgraph_metadata=[two]))
+    none = SubGraphMetadata(input_tensor_metadata=[])
+    with pytest.raises(MetadataError, match=r"describes 0 input tensor\(s\) but the model has 1"):
+        populate(_tiny(), ModelMetadata(subgraph_metadata=[none]))
+    # Lists left out, or no subgraph metadata at all, describe nothing and are kept.
+    populate(_tiny(), ModelMetadata(subgraph_metadata=[SubGraphMetadata()]))
+    populate(_tiny(), ModelMetadata(name="no subgraph"))
 
 
 def test_bad_arguments_are_refused() -> None:
@@ -426,3 +469,17 @@ def test_fuzz_file_names_and_contents() -> None:
             _reads_back(out, files)
     assert packed > 50
 
+
+
+def test_a_metadata_entry_of_an_empty_buffer_is_no_metadata() -> None:
+    """As the reference's get_metadata_buffer: the entry is skipped, not corrupt metadata."""
+    model = tfl.ModelT.InitFromPackedBuf(_tiny(), 0)
+    model.buffers.append(tfl.BufferT())
+    model.metadata = [tfl.MetadataT(name=METADATA_NAME, buffer=len(model.buffers) - 1)]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    empty = bytes(builder.Output())
+    assert not read_metadata(empty).has_metadata
+    written = populate(empty, _labels_metadata(), {"labels.txt": b"a\n"})
+    assert read_metadata(written).model_metadata.name == "m"
+    assert [m.name for m in decode_model(written).metadata] == [METADATA_NAME]

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_models import probe_model
+from audio_models import probe_model, string_input_model
 from testdata import data_path, reference_case
 from text_models import BERT_VOCAB, bert_probe_model, with_bert_metadata
 
@@ -50,6 +51,10 @@ MODEL_MAKER_BERT = {"ids": "serving_default_input_word_ids:0",
 SAMPLE_RATE, CHANNELS = 2, 1  # audio_classifier_test's values
 SPEECH = "audio/speech.wav"
 
+
+# The reference's cases pair some stand-ins with label files of other lengths; the writer
+# warns (test_label_files_are_checked_against_the_output, below).
+LABEL_COUNT_WARNING = "ignore:label file .* labels but output:UserWarning"
 
 def shared(name: str) -> Path:
     return data_path(f"metadata/{name}")
@@ -159,6 +164,7 @@ CASES: dict[str, tuple[Callable[[Path], MetadataWriter], bool, str]] = {
 
 
 @pytest.mark.parametrize("golden", CASES)
+@pytest.mark.filterwarnings(LABEL_COUNT_WARNING)
 def test_writer_json_equals_reference_text(golden: str, files: Path) -> None:
     build, populated, _ = CASES[golden]
     writer = build(files)
@@ -167,6 +173,7 @@ def test_writer_json_equals_reference_text(golden: str, files: Path) -> None:
 
 
 @pytest.mark.parametrize("golden", CASES)
+@pytest.mark.filterwarnings(LABEL_COUNT_WARNING)
 def test_populate_round_trips_metadata_and_files(golden: str, files: Path) -> None:
     build, _, version = CASES[golden]
     writer = build(files)
@@ -185,8 +192,10 @@ def test_daredevil_json_equals_reference_but_a_field_v15_lacks() -> None:
     # This JSON comes from an older reference test (no score calibration) and schema: its
     # AudioProperties.min_required_samples is not in metadata_schema.fbs v1.5. Compared as
     # parsed JSON without that one field.
-    writer = AUDIO.create_for_inference(shared(DAREDEVIL), SAMPLE_RATE, CHANNELS,
-                                        [shared("audio_classifier/labelmap.txt")])
+    with pytest.warns(UserWarning, match=r"labelmap\.txt' has 2 labels but output "
+                                         r"'tower0/network/layer13/Sigmoid' has 527 classes"):
+        writer = AUDIO.create_for_inference(shared(DAREDEVIL), SAMPLE_RATE, CHANNELS,
+                                            [shared("audio_classifier/labelmap.txt")])
     expected = json.loads(shared("audio_classifier/daredevil_sound_recognizer_320ms.json")
                           .read_text(encoding="utf-8"))
     audio = expected["subgraph_metadata"][0]["input_tensor_metadata"][0]
@@ -415,3 +424,101 @@ def test_garbage_models_are_refused(model: bytes, files: Path) -> None:
         AUDIO.create_for_inference(model, 16000, 1, [])
     with pytest.raises(ModelLoadError):
         text_embedder.MetadataWriter.create_from_metadata_info(model)
+
+
+def test_audio_classifier_for_inference_of_several_heads(files: Path) -> None:
+    """One label file per head (the reference writes one table for the first head only, which
+    its populator refuses: the tasks match tensor metadata by position)."""
+    labels = [files / "labels_en_1.txt", files / "labels_cn_2.txt"]
+    (files / "labels_en_1.txt").write_text("a\nb\nc\n", encoding="utf-8")
+    writer = AUDIO.create_for_inference(two_heads_stand_in(), 16000, 1, labels)
+    outputs = writer.metadata.subgraph_metadata[0].output_tensor_metadata
+    assert [(t.name, [f.name for f in t.associated_files]) for t in outputs] == [
+        ("Identity", ["labels_en_1.txt"]), ("Identity_1", ["labels_cn_2.txt"])]
+    with AudioClassifier.create_from_buffer(writer.populate()) as classifier:
+        assert classifier.labels == [["a", "b", "c"], ["a", "b"]]
+    unlabelled = AUDIO.create_for_inference(two_heads_stand_in(), 16000, 1, [])
+    assert [t.associated_files for t in
+            unlabelled.metadata.subgraph_metadata[0].output_tensor_metadata] == [None, None]
+    with pytest.raises(MetadataError, match=r"2 heads \['Identity', 'Identity_1'\]: give one "
+                                            r"label file per head.*\(got 1\)"):
+        AUDIO.create_for_inference(two_heads_stand_in(), 16000, 1, labels[:1])
+    with pytest.raises(MetadataError, match="no score calibration"):
+        AUDIO.create_for_inference(two_heads_stand_in(), 16000, 1, labels,
+                                   calibration(files / "score_cali_1.txt"))
+
+
+def test_tensor_metadata_must_be_one_per_tensor() -> None:
+    """As the reference populator checks, else the task refuses the model ("the metadata
+    describes 1 output tensors but the model has 2")."""
+    with pytest.raises(MetadataError, match=r"describes 1 output tensor\(s\) but the model has "
+                                            r"2 \['Identity', 'Identity_1'\]"):
+        AUDIO.create_from_metadata_info(two_heads_stand_in())
+    with pytest.raises(MetadataError, match=r"describes 1 input tensor\(s\) but the model has 3"):
+        AUDIO.create_from_metadata_info(bert_stand_in())
+
+
+def test_a_tokenizer_must_fit_the_text_input(files: Path) -> None:
+    vocab = files / "mobilebert_vocab.txt"
+    string_model = string_input_model()
+    with pytest.raises(MetadataError, match=r"'text' is text \(string\): the model tokenizes"):
+        nl_classifier.MetadataWriter.create_for_inference(
+            string_model, mi.RegexTokenizerMd(REGEX, vocab), [])
+    assert nl_classifier.MetadataWriter.create_for_inference(string_model, None, [])
+    ids_model = shared("nl_classifier/movie_review.tflite")
+    for create in (lambda: nl_classifier.MetadataWriter.create_for_inference(ids_model, None, []),
+                   lambda: text_embedder.MetadataWriter.create_for_inference(ids_model, None)):
+        with pytest.raises(MetadataError, match=r"'input_3' takes token ids \(int32\), so the "
+                                                "task needs a tokenizer"):
+            create()
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    (lambda: mi.ScoreThresholdingMd(float("nan")), "global_score_threshold must be a number"),
+    (lambda: mi.ScoreThresholdingMd("0.5"), "global_score_threshold must be a number"),
+    (lambda: mi.ScoreThresholdingMd(np.array([0.5, 0.6])), "global_score_threshold must be a"),
+    (lambda: mi.ScoreCalibrationMd(ScoreTransformationType.LOG, float("nan"), "c.txt"),
+     "default_score must be a finite number"),
+    (lambda: mi.InputAudioTensorMd(sample_rate=16000.0).create_metadata(),
+     "sample_rate must be a non-negative integer"),
+])
+def test_score_and_audio_values_the_tasks_would_refuse_are_refused(block, message) -> None:
+    with pytest.raises(MetadataError, match=message):
+        block()
+
+
+def test_label_files_are_checked_against_the_output(tmp_path: Path) -> None:
+    """The reference writes label files of any length (its tests pair YAMNet's 521 classes
+    with 2 labels): so do we, with a warning, since the tasks refuse such a model. A label
+    file that is not UTF-8 text would make the model fail in every task: refused."""
+    yamnet = shared(YAMNET)
+    labels = tmp_path / "labels.txt"
+    labels.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(f"class {i}" for i in range(521)).encode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # BOM, CRLF, no final newline: 521 labels, no warning
+        AUDIO.create_for_inference(yamnet, 16000, 1, [labels])
+    labels.write_text("\n".join(f"class {i}" for i in range(520)) + "\n\n")  # empty last label
+    AUDIO.create_for_inference(yamnet, 16000, 1, [labels])
+    labels.write_text("a\nb\n")
+    with pytest.warns(UserWarning, match=r"has 2 labels but output .* has 521 classes: the "
+                                         r"tasks refuse the model unless given labels"):
+        AUDIO.create_for_inference(yamnet, 16000, 1, [labels])
+    labels.write_bytes("caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(MetadataError, match=r"label file .*labels\.txt' is not UTF-8 text"):
+        nl_classifier.MetadataWriter.create_for_inference(
+            shared("nl_classifier/movie_review.tflite"),
+            mi.RegexTokenizerMd(REGEX, shared("nl_classifier/vocab.txt")), [labels])
+
+
+def test_a_regex_tokenizer_the_tasks_refuse_is_refused(tmp_path: Path) -> None:
+    model = shared("nl_classifier/movie_review.tflite")
+    vocab = shared("nl_classifier/vocab.txt")
+    with pytest.raises(MetadataError, match=r"delim_regex_pattern '\(' is not usable"):
+        nl_classifier.MetadataWriter.create_for_inference(
+            model, mi.RegexTokenizerMd("(", vocab), [])
+    wordpiece = tmp_path / "wordpiece.txt"  # a BERT vocabulary: no "word id" lines
+    wordpiece.write_text("[PAD]\n[UNK]\nhello\n", encoding="utf-8")
+    with pytest.raises(MetadataError, match=r"vocabulary line 1 is not 'word id'.*"
+                                            r"wordpiece\.txt"):
+        text_embedder.MetadataWriter.create_for_inference(model,
+                                                          mi.RegexTokenizerMd(REGEX, wordpiece))

@@ -18,6 +18,7 @@ from tflite_tasks import (
     ImageClassifier,
     ImageEmbedder,
     ImageSegmenter,
+    InputError,
     InputFileNotFoundError,
     MetadataError,
     ModelLoadError,
@@ -49,6 +50,10 @@ MEAN, STD = [127.5], [127.5]
 IMAGES = ["burger.jpg", "cats_and_dogs.jpg", "fox.jpeg", "sparrow.png", "table.jpg",
           "multi_objects.jpg"]
 
+
+# The reference's cases pair some stand-ins with label files of other lengths; the writer
+# warns (tests/test_writers_text_audio.py::test_label_files_are_checked_against_the_output).
+LABEL_COUNT_WARNING = "ignore:label file .* labels but output:UserWarning"
 
 def model(relative: str) -> bytes:
     return data_path(relative).read_bytes()
@@ -154,12 +159,14 @@ PARSER_VERSION = {"classifier": "1.0.0", "ssd": "1.2.0", "efficientdet": "1.2.0"
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.filterwarnings(LABEL_COUNT_WARNING)
 def test_metadata_json_equals_the_reference_text(case):
     expected, writer = CASES[case]
     assert writer().get_metadata_json() == golden(expected)
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.filterwarnings(LABEL_COUNT_WARNING)
 def test_populated_model_reads_back_the_same_metadata_and_files(case):
     expected, make = CASES[case]
     writer = make()
@@ -430,3 +437,52 @@ def test_detector_outputs_named_otherwise_are_written_with_a_warning():
             output_score_md=metadata_info.TensorMd(name="scores"))
     group = writer.metadata.subgraph_metadata[0].output_tensor_groups[0]
     assert group.tensor_names == ["location", "category", "scores"]
+
+
+@pytest.mark.parametrize(("mean", "std", "message"), [
+    ("127.5", [127.5], r"norm_mean is a list of numbers .* not '127\.5'"),
+    (127.5, 127.5, r"wrap it in a list \(\[127\.5\]\)"),
+    ([float("nan")], [127.5], "each value of norm_mean must be a finite number, not nan"),
+    ([0.0], [float("inf")], "each value of norm_std must be a finite number, not inf"),
+    (["0"], [1.0], "must be a finite number, not '0'"),
+    ([0.0], None, "must be given together"),
+    ([0.0, 1.0], [1.0, 1.0], "2 values but the image input has 3 channel"),
+])
+def test_normalization_values_the_tasks_would_refuse_are_refused(mean, std, message):
+    with pytest.raises(MetadataError, match=message):
+        image_classifier.MetadataWriter.create_for_inference(float_classifier(), mean, std, [])
+
+
+def test_normalization_may_be_numpy_values():
+    arrays = image_classifier.MetadataWriter.create_for_inference(
+        float_classifier(), np.array([127.5], np.float32), np.array([127.5]), [])
+    lists = image_classifier.MetadataWriter.create_for_inference(float_classifier(), MEAN, STD,
+                                                                 [])
+    assert arrays.get_metadata_json() == lists.get_metadata_json()
+    assert arrays.populate() == lists.populate()
+
+
+@pytest.mark.parametrize("writer", [image_classifier, image_segmenter, image_embedder])
+def test_a_model_whose_input_is_no_image_is_refused(writer):
+    assert writer.MetadataWriter.create_from_metadata_info(constant_scores_model([0.5]))
+    text = GraphBuilder()
+    tokens = text.input("input_ids", (1, 8), np.int32)
+    scores = text.add_op("CAST", [tokens], (1, 8), np.float32, name="scores")
+    with pytest.raises(MetadataError, match=r"input 'input_ids' is int32 \[1, 8\], not an image"):
+        writer.MetadataWriter.create_from_metadata_info(text.build([tokens], [scores]))
+
+
+def test_label_file_paths_that_are_no_paths_or_no_files_are_refused(tmp_path):
+    def write(paths):
+        return image_classifier.MetadataWriter.create_for_inference(float_classifier(), MEAN,
+                                                                    STD, paths)
+
+    with pytest.raises(MetadataError, match="label file 3 is not a path"):
+        write([3])
+    with pytest.raises(MetadataError, match=r"label_file_paths is a list of paths \(\[\] for "
+                                            "none\\), not NoneType"):
+        write(None)
+    with pytest.raises(InputError, match="is not a regular file"):
+        write([tmp_path])
+    with pytest.raises(MetadataError, match="file 3 is not a path"):
+        metadata_info.LabelFileMd(3).create_metadata()

@@ -11,13 +11,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 
 from tflite_tasks.cli.metadata_write import add_write_arguments, run_write
 from tflite_tasks.cli.output import dump_json, format_table
 from tflite_tasks.core.errors import InputError, MetadataError
 from tflite_tasks.core.model_file import read_model_bytes
 from tflite_tasks.metadata import Metadata, read_metadata
+from tflite_tasks.metadata.populator import file_name_problem
 
 NAME = "metadata"
 HELP = ("show a model's TFLite Metadata, export it as JSON, extract its packed files, or "
@@ -110,10 +111,10 @@ def add_extract_arguments(subparsers: argparse._SubParsersAction) -> None:
 def _target(directory: Path, name: str) -> Path:
     """Where packed file ``name`` goes; MetadataError when it would land outside ``directory``
     (names come from the model, which may be hostile)."""
-    if (name in ("", ".", "..") or any(c in name for c in "/\\\0")
-            or PureWindowsPath(name).drive):
-        raise MetadataError(f"refusing to extract packed file {name!r}: not a plain file name, "
-                            f"it would be written outside {str(directory)!r}")
+    problem = file_name_problem(name)
+    if problem is not None:
+        raise MetadataError(f"refusing to extract packed file {name!r}: {problem}, so it could "
+                            f"be written outside {str(directory)!r}")
     return directory / name
 
 

@@ -10,6 +10,7 @@ afterwards. A flag a writer does not take is an error naming the flags it does t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable
@@ -19,12 +20,7 @@ from typing import Any
 from tflite_tasks.core.errors import InputError, OptionsError
 from tflite_tasks.core.model_file import read_model_bytes
 from tflite_tasks.metadata.model_schema import graph_io
-from tflite_tasks.metadata.schema import (
-    AssociatedFileType,
-    ProcessUnit,
-    ScoreThresholdingOptions,
-    ScoreTransformationType,
-)
+from tflite_tasks.metadata.schema import AssociatedFileType, ScoreTransformationType
 from tflite_tasks.metadata.writers import (
     audio_classifier,
     bert_nl_classifier,
@@ -36,11 +32,13 @@ from tflite_tasks.metadata.writers import (
     pose_estimator,
     text_embedder,
 )
+from tflite_tasks.metadata.writers.flags import FLAGS
 from tflite_tasks.metadata.writers.metadata_info import (
     BertTokenizerMd,
     FilePath,
     RegexTokenizerMd,
     ScoreCalibrationMd,
+    ScoreThresholdingMd,
     SentencePieceTokenizerMd,
     TokenizerMd,
     file_name,
@@ -51,22 +49,6 @@ DEFAULT_DELIM_REGEX = r"[^\w\']+"
 """The regex of the reference's text classifier examples: split on anything but word
 characters and apostrophes."""
 
-_IMAGE = ("mean", "std")
-_LABELS = ("labels", "localized_labels", "score_threshold")
-_CALIBRATION = ("score_calibration", "score_transformation", "default_score")
-_BERT = ("vocab", "sentencepiece", "ids_name", "mask_name", "segment_name")
-FLAGS: dict[str, tuple[str, ...]] = {
-    "image_classifier": (*_IMAGE, *_LABELS, *_CALIBRATION),
-    "object_detector": (*_IMAGE, *_LABELS, *_CALIBRATION),
-    "image_segmenter": (*_IMAGE, "labels", "localized_labels"),
-    "image_embedder": _IMAGE,
-    "pose_estimator": (*_IMAGE, "keypoints", "family"),
-    "nl_classifier": ("vocab", "delim_regex", *_LABELS),
-    "bert_nl_classifier": (*_BERT, *_LABELS),
-    "text_embedder": (*_BERT, "delim_regex", "tokenizer"),
-    "audio_classifier": ("sample_rate", "channels", *_LABELS, *_CALIBRATION),
-}
-"""The task-specific flags (as argparse destinations) each writer takes."""
 
 _GENERAL = ("name", "description", "version", "author", "license")
 
@@ -139,27 +121,37 @@ def add_write_arguments(subparsers: argparse._SubParsersAction) -> None:
                       help="the model family (default: recognized from the outputs)")
 
 
+_DEFAULTS = {"score_transformation": "IDENTITY", "default_score": 0.0}
+_NEEDS = {"score_transformation": "score_calibration", "default_score": "score_calibration",
+          "delim_regex": "vocab"}
+"""Flags that mean nothing without another one: alone, they would be silently ignored."""
+
+
 def _check_flags(args: argparse.Namespace) -> None:
-    """OptionsError for a task flag the writer does not take."""
+    """OptionsError for a task flag the writer does not take, or one that would be ignored."""
     allowed = set(FLAGS[args.writer])
-    defaults = {"score_transformation": "IDENTITY", "default_score": 0.0}
-    given = [d for dests in FLAGS.values() for d in dests
-             if getattr(args, d) not in (None, defaults.get(d))]
+    given = {d for dests in FLAGS.values() for d in dests
+             if getattr(args, d) not in (None, _DEFAULTS.get(d))}
     wrong = sorted({_flag(d) for d in given if d not in allowed})
     if wrong:
         raise OptionsError(f"{args.writer} does not take {', '.join(wrong)}; it takes "
                            f"{' '.join(_flag(d) for d in FLAGS[args.writer])}")
+    for dest, needed in _NEEDS.items():
+        if dest in given and needed not in given:
+            raise OptionsError(f"{_flag(dest)} needs {_flag(needed)} (without it, it would be "
+                               "ignored)")
 
 
 def _normalization(args: argparse.Namespace, model: bytes) -> tuple[list[float] | None, ...]:
     """--mean/--std; required for a non-uint8 image input."""
     if (args.mean is None) != (args.std is None):
         raise OptionsError("give --mean and --std together")
-    if args.mean is None and graph_io(model)[0][0].dtype != "uint8":
+    inputs = graph_io(model)[0]
+    if args.mean is None and len(inputs) == 1 and inputs[0].dtype != "uint8":
         raise OptionsError(
-            f"{args.writer}: the model's input is {graph_io(model)[0][0].dtype}, so it needs "
-            "its normalization: --mean and --std (127.5 127.5 for inputs in [-1, 1], 0 255 "
-            "for [0, 1])")
+            f"{args.writer}: the model's input is {inputs[0].dtype}, so it needs its "
+            "normalization: --mean and --std (127.5 127.5 for inputs in [-1, 1], 0 255 for "
+            "[0, 1])")
     return args.mean, args.std
 
 
@@ -170,10 +162,12 @@ def _calibration(args: argparse.Namespace) -> ScoreCalibrationMd | None:
                               args.default_score, args.score_calibration)
 
 
-def _one_labels(args: argparse.Namespace) -> list[FilePath]:
-    if len(args.labels or []) > 1:
-        raise OptionsError(f"{args.writer} takes one --labels file")
-    return list(args.labels or [])
+def _one_labels(args: argparse.Namespace, heads: int = 1) -> list[FilePath]:
+    """The --labels files: at most one, or (``heads`` > 1) one per head."""
+    labels = list(args.labels or [])
+    if len(labels) > 1 and heads == 1:
+        raise OptionsError(f"{args.writer} takes one --labels file per head; the model has 1")
+    return labels
 
 
 def _tokenizer(args: argparse.Namespace) -> TokenizerMd | None:
@@ -240,7 +234,8 @@ def _audio(args: argparse.Namespace, model: bytes) -> MetadataWriter:
         raise OptionsError("audio_classifier needs --sample-rate and --channels (YAMNet: "
                            "--sample-rate 16000 --channels 1)")
     return audio_classifier.MetadataWriter.create_for_inference(
-        model, args.sample_rate, args.channels, list(args.labels or []), _calibration(args))
+        model, args.sample_rate, args.channels, _one_labels(args, len(graph_io(model)[1])),
+        _calibration(args))
 
 
 CREATE: dict[str, Callable[[argparse.Namespace, bytes], MetadataWriter]] = {
@@ -283,6 +278,11 @@ def _add_extras(args: argparse.Namespace, writer: MetadataWriter) -> None:
         outputs = _label_outputs(writer)
         if not outputs:
             raise OptionsError("--localized-labels needs --labels (the labels it translates)")
+        if len(outputs) > 1:
+            raise OptionsError(
+                f"--localized-labels translates the labels of one output, and this model has "
+                f"{len(outputs)} labelled heads: write it in Python, with "
+                "metadata_info.LabelFileMd(path, locale) in each head's label_files")
         for tensor in outputs:
             first = next(f for f in tensor.associated_files if f.type in (
                 AssociatedFileType.TENSOR_AXIS_LABELS, AssociatedFileType.TENSOR_VALUE_LABELS))
@@ -290,26 +290,30 @@ def _add_extras(args: argparse.Namespace, writer: MetadataWriter) -> None:
                 first, name=file_name(path), locale=locale))
         writer.associated_files.append(path)
     if args.score_threshold is not None:
+        threshold = ScoreThresholdingMd(args.score_threshold)
         outputs = _score_outputs(writer)
         if not outputs:
             raise OptionsError("--score-threshold needs --labels (the classification output)")
         for tensor in outputs:
-            tensor.process_units = [*(tensor.process_units or []), ProcessUnit(
-                options=ScoreThresholdingOptions(global_score_threshold=args.score_threshold))]
+            tensor.process_units = [*(tensor.process_units or []), threshold.create_metadata()]
 
 
 def run_write(args: argparse.Namespace) -> int:
     """Writes OUT: MODEL with the writer's metadata and files; prints a summary."""
     output = Path(args.output)
+    if output.is_dir():
+        raise InputError(f"--output {args.output!r} is a folder: give the .tflite file to write")
     if output.exists() and not args.force:
         raise InputError(f"{args.output!r} already exists; pass --force to overwrite it")
     writer = writer_for(args)
     populated = writer.populate()
-    try:
-        tmp = output.with_name(output.name + ".part")
+    tmp = output.with_name(output.name + ".part")
+    try:  # written beside OUT, then renamed: OUT is never left half written
         tmp.write_bytes(populated)
         os.replace(tmp, output)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {args.output!r}: {exc.strerror or exc}") from exc
     files = ", ".join(file_name(p) for p in writer.associated_files) or "none"
     print(f"wrote {args.output} ({len(populated)} bytes): {args.writer} metadata for "

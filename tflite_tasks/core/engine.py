@@ -111,6 +111,19 @@ class TensorSpec:
         )
 
 
+def io_specs(interpreter: Interpreter | SplitInterpreter, source: str
+             ) -> tuple[tuple[TensorSpec, ...], tuple[TensorSpec, ...]]:
+    """The input and output specs of an interpreter; ModelLoadError when LiteRT cannot tell
+    them (a tensor name that is not UTF-8, in a corrupt model)."""
+    try:
+        inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
+    except UnicodeDecodeError as e:
+        raise ModelLoadError(f"{source} is not a valid TFLite model (corrupt): a tensor name "
+                             f"is not UTF-8 text ({e})") from None
+    return (tuple(TensorSpec.from_details(i, d) for i, d in enumerate(inputs)),
+            tuple(TensorSpec.from_details(i, d) for i, d in enumerate(outputs)))
+
+
 class Engine:
     """A LiteRT interpreter over one model.
 
@@ -140,8 +153,7 @@ class Engine:
         self.custom_ops = dict(custom_ops or {})
         check_model_identifier(self.model_bytes, self.source)
         self._interpreter = self._build_interpreter()
-        self.inputs = self._specs(self._interpreter.get_input_details())
-        self.outputs = self._specs(self._interpreter.get_output_details())
+        self.inputs, self.outputs = io_specs(self._interpreter, self.source)
 
     @cached_property
     def _custom_codes(self) -> list[str | None]:
@@ -224,9 +236,6 @@ class Engine:
             )
         return message
 
-    def _specs(self, details: list[dict[str, Any]]) -> tuple[TensorSpec, ...]:
-        return tuple(TensorSpec.from_details(i, d) for i, d in enumerate(details))
-
     @cached_property
     def metadata(self) -> Metadata:
         """The model's TFLite Metadata and associated files (read once)."""
@@ -258,8 +267,7 @@ class Engine:
             self._interpreter.resize_tensor_input(self.inputs[position].tensor_index,
                                                   list(shape), strict=False)
         self._interpreter.allocate_tensors()
-        self.inputs = self._specs(self._interpreter.get_input_details())
-        self.outputs = self._specs(self._interpreter.get_output_details())
+        self.inputs, self.outputs = io_specs(self._interpreter, self.source)
 
     def invoke(self) -> None:
         """Runs the model on the inputs as written.

@@ -11,7 +11,6 @@ if not, the task's own error says why the model does not fit it.
 
 from __future__ import annotations
 
-import shlex
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,13 +23,15 @@ from ai_edge_litert import schema_py_generated as schema
 import tflite_tasks as tt
 from tflite_tasks import metadata as md
 from tflite_tasks.core.custom_ops import CustomOpError, Kernel, registered_custom_ops
-from tflite_tasks.core.engine import TensorSpec
+from tflite_tasks.core.engine import TensorSpec, io_specs
 from tflite_tasks.core.errors import ModelFileNotFoundError, OptionsError, TfliteTasksError
 from tflite_tasks.core.model_file import ModelSource, check_model_identifier, read_model_bytes
 from tflite_tasks.core.task import BaseTask
+from tflite_tasks.doctor.commands import bert_name_flags, kept_flags, write_command
 from tflite_tasks.doctor.ops import (
     OP_NAMES,
     UNRESOLVED,
+    litert_crash,
     litert_interpreter,
     litert_resolves,
     op_finding,
@@ -51,11 +52,6 @@ from tflite_tasks.doctor.report import (
     tensor_dict,
 )
 from tflite_tasks.metadata.model_schema import CUSTOM, operator_codes
-from tflite_tasks.metadata.writers.bert_nl_classifier import (
-    DEFAULT_ID_NAME,
-    DEFAULT_MASK_NAME,
-    DEFAULT_SEGMENT_ID_NAME,
-)
 
 
 @dataclass(frozen=True)
@@ -115,17 +111,19 @@ class _Doctor:
                 raise TfliteTasksError(f"{self.source} is not a valid TFLite model (truncated "
                                        f"or corrupt): {litert['error']}") from None
         else:
+            self.inputs, outputs = io_specs(interpreter, self.source)
+            crash = litert_crash(self.model_bytes)
+            if crash is not None:
+                raise TfliteTasksError(f"{self.source} crashes LiteRT ({crash}) when a task "
+                                       "prepares it: the model is corrupt; convert it again")
             litert["loads"] = report.loadable = True
             try:
                 interpreter.allocate_tensors()
                 litert["prepares"] = True
             except RuntimeError as e:
                 litert["error"] = self.named(str(e).strip())
-            self.inputs = tuple(TensorSpec.from_details(i, d)
-                                for i, d in enumerate(interpreter.get_input_details()))
             report.tensors = [tensor_dict("input", s) for s in self.inputs] + [
-                tensor_dict("output", TensorSpec.from_details(i, d))
-                for i, d in enumerate(interpreter.get_output_details())]
+                tensor_dict("output", s) for s in outputs]
         self._inventory()
         self._read_metadata()
 
@@ -177,7 +175,8 @@ class _Doctor:
             summary.present, summary.error = True, self.named(str(e))
             self.report.findings.append(Finding(
                 "error", "corrupt_metadata", f"the model's TFLite Metadata is corrupt: "
-                f"{summary.error}", [Fix("command", self.command("WRITER", ["[flags]"]))]))
+                f"{summary.error}", [Fix("command", write_command(self.source, "WRITER",
+                                                                   ["[flags]"]))]))
 
     def units(self, position: int) -> list[object]:
         """The options of input ``position``'s process units and of the subgraph's."""
@@ -210,12 +209,15 @@ class _Doctor:
             return f"{kind.cls.__name__}.create_from_buffer(model_bytes, {arguments})"
         return f"{kind.cls.__name__}.create_from_file({self.source!r}, {arguments})"
 
-    def command(self, writer: str, flags: Sequence[str]) -> str:
-        """The ``tflite-tasks metadata write`` command with ``flags``."""
-        model = Path("MODEL.tflite" if self.source.startswith("<") else self.source)
-        output = model.with_name(model.stem + "_metadata.tflite")
-        return " ".join(["tflite-tasks metadata write", writer, shlex.quote(str(model)),
-                         "--output", shlex.quote(str(output)), *flags])
+    def command(self, kind: _Kind, flags: Sequence[str]) -> str | None:
+        """The ``tflite-tasks metadata write`` command of the task's writer with ``flags``,
+        keeping what the metadata already gives the task (None without a writer)."""
+        writer = self.writer(kind)
+        if writer is None:
+            return None
+        kept, packed = kept_flags(self.metadata, writer, [s.name for s in self.inputs],
+                                  kind.labels == "heads")
+        return write_command(self.source, writer, [*kept, *flags], packed)
 
 
 @dataclass
@@ -279,7 +281,7 @@ def _input_gaps(doctor: _Doctor, kind: _Kind) -> list[_Gap]:
                      "or --sentencepiece FILE)",
                      {"tokenizer": "bert", "vocab_file": doctor.vocab("vocab.txt", _BERT_VOCAB)},
                      "tokenizer='bert', vocab_file='vocab.txt'",
-                     ("--vocab", "vocab.txt", *_bert_name_flags([s.name for s in specs])))]
+                     ("--vocab", "vocab.txt", *bert_name_flags([s.name for s in specs])))]
     if kind.modality == "text" and len(specs) == 1 and spec.dtype == np.int32 and not any(
             isinstance(u, md.RegexTokenizerOptions) for u in units):
         return [_Gap("no_tokenizer", f"input 0 '{spec.name}' takes token ids and the metadata "
@@ -288,22 +290,6 @@ def _input_gaps(doctor: _Doctor, kind: _Kind) -> list[_Gap]:
                      "vocab_file='vocab.txt', delim_regex_pattern=r\"[^\\w\\']+\"",
                      ("--vocab", "vocab.txt", "--delim-regex", "\"[^\\w\\']+\""))]
     return []
-
-
-def _bert_name_flags(names: Sequence[str]) -> tuple[str, ...]:
-    """The writer's BERT tensor-name flags, unless the inputs have Model Maker's names: the
-    input named like a mask, the one named like segment or type ids, and the other."""
-    flags = {"--mask-name": [n for n in names if "mask" in n.lower()],
-             "--segment-name": [n for n in names if any(
-                 word in n.lower() for word in ("segment", "type"))]}
-    ids = [n for n in names if n not in flags["--mask-name"] + flags["--segment-name"]]
-    guess = {**flags, "--ids-name": ids}
-    if set(names) == {DEFAULT_ID_NAME, DEFAULT_MASK_NAME, DEFAULT_SEGMENT_ID_NAME}:
-        return ()
-    if any(len(found) != 1 for found in guess.values()):
-        return ("--ids-name", "IDS", "--mask-name", "MASK", "--segment-name", "SEGMENT_IDS")
-    return tuple(a for flag in ("--ids-name", "--mask-name", "--segment-name")
-                 for a in (flag, shlex.quote(guess[flag][0])))
 
 
 def _labels_gap(kind: _Kind, task: BaseTask) -> _Gap | None:
@@ -331,9 +317,9 @@ def _finding(doctor: _Doctor, kind: _Kind, gap: _Gap, severity: str) -> Finding:
     if severity == "info":
         return Finding(severity, gap.code, gap.message + "; the task creates anyway, with its "
                        "own default: pass the option if the model expects otherwise", fixes)
-    writer = doctor.writer(kind)
-    if gap.flags and writer:
-        fixes.append(Fix("command", doctor.command(writer, gap.flags)))
+    command = doctor.command(kind, gap.flags) if gap.flags else None
+    if command:
+        fixes.append(Fix("command", command))
     return Finding(severity, gap.code, gap.message, fixes + list(gap.fixes))
 
 
@@ -375,8 +361,7 @@ def _diagnose_task(doctor: _Doctor, name: str) -> TaskReport:
     pairs += [(labels, "warning")] if labels is not None else []
     report.findings = [_finding(doctor, kind, gap, severity) for gap, severity in pairs]
     flags = [flag for gap, severity in pairs if severity != "info" for flag in gap.flags]
-    writer = doctor.writer(kind)
-    report.metadata_command = doctor.command(writer, flags) if flags and writer else None
+    report.metadata_command = doctor.command(kind, flags) if flags else None
     if report.error is None:
         report.status = WARNINGS if labels is not None else READY
     return report

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import copy
 import re
+import signal
+import subprocess
+import sys
 
 import flatbuffers
 from ai_edge_litert import schema_py_generated as schema
@@ -21,6 +24,33 @@ UNRESOLVED = re.compile(r"unresolved custom op|Select TensorFlow op|Didn't find 
 def litert_interpreter(model_bytes: bytes) -> Interpreter:
     return Interpreter(model_content=model_bytes, num_threads=1, experimental_op_resolver_type=(
         OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES))
+
+
+_PREPARE = """import sys
+from ai_edge_litert.interpreter import Interpreter
+try:
+    Interpreter(model_content=sys.stdin.buffer.read(), num_threads=1).allocate_tensors()
+except Exception:
+    pass
+"""
+"""Prepares the model of stdin as the tasks do (LiteRT's default delegates included)."""
+
+
+def litert_crash(model_bytes: bytes, timeout: float = 60.0) -> str | None:
+    """How LiteRT crashes preparing the model as the tasks do (``"SIGSEGV"``), or None when
+    it does not: tried in a child process, since some corrupt models kill the process (the
+    XNNPACK delegate on an out-of-range zero point) where they should raise."""
+    try:
+        child = subprocess.run([sys.executable, "-c", _PREPARE], input=model_bytes,
+                               capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return f"no answer in {timeout:g} s"
+    if child.returncode >= 0:
+        return None
+    try:
+        return signal.Signals(-child.returncode).name
+    except ValueError:
+        return f"signal {-child.returncode}"
 
 
 def litert_resolves(model: schema.ModelT, index: int, custom: bool) -> bool:

@@ -112,10 +112,11 @@ TENSOR_TYPES = ("float32", "float16", "int32", "uint8", "int64", "string", "bool
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """Name and element type (a ``TENSOR_TYPES`` name) of a model input or output."""
+    """Name, element type (a ``TENSOR_TYPES`` name) and shape of a model input or output."""
 
     name: str
     dtype: str
+    shape: tuple[int, ...] = ()
 
 
 def _tensor_info(graph: SubGraph, index: int) -> TensorInfo:
@@ -124,7 +125,7 @@ def _tensor_info(graph: SubGraph, index: int) -> TensorInfo:
         raise ModelLoadError(f"the model refers to tensor {index} but has {len(tensors)}")
     tensor = tensors[index]
     dtype = TENSOR_TYPES[tensor.type] if 0 <= tensor.type < len(TENSOR_TYPES) else "unknown"
-    return TensorInfo(tensor.name or "", dtype)
+    return TensorInfo(tensor.name or "", dtype, tuple(tensor.shape or ()))
 
 
 def graph_io(
@@ -174,11 +175,14 @@ def buffer_data(
 
 
 def metadata_buffer(model_bytes: bytes | bytearray | memoryview) -> bytes | None:
-    """The TFLite Metadata flatbuffer of a model, or None when it carries none."""
+    """The TFLite Metadata flatbuffer of a model, or None when it carries none (entries of
+    an empty buffer are skipped, as the reference's ``get_metadata_buffer`` does)."""
     model = decode_model(model_bytes)
     for entry in model.metadata or []:
         if entry.name == METADATA_NAME:
-            return bytes(buffer_data(model_bytes, model, entry.buffer))
+            data = buffer_data(model_bytes, model, entry.buffer)
+            if len(data):
+                return bytes(data)
     return None
 
 

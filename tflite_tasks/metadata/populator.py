@@ -12,7 +12,7 @@ import os
 import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import flatbuffers
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from ..core.errors import InputError, InputFileNotFoundError, MetadataError, ModelLoadError
 from ..core.model_file import ModelSource, read_model_bytes
 from .codec import decode, encode
-from .model_schema import METADATA_NAME, metadata_buffer
+from .model_schema import METADATA_NAME, graph_io, metadata_buffer
 from .reader import recorded_files
 from .schema import FILE_IDENTIFIER, ModelMetadata
 from .version import min_parser_version
@@ -34,36 +34,62 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed date keeps the output reproducible
 _MAX_NAME = 0xFFFF  # bytes of UTF-8: the ZIP format's limit
 
 
-def _check_name(name: object, where: str) -> str:
-    """``name`` if it is a valid packed-file name (a plain base name), else MetadataError."""
+def file_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a packed file, or None when it can: packed files have plain
+    base names, so that extracting them cannot write outside the folder extracted into."""
     if not isinstance(name, str) or not name:
-        raise MetadataError(f"{where}: an associated file needs a non-empty name, not {name!r}")
+        return f"an associated file needs a non-empty name, not {name!r}"
     if "/" in name or "\\" in name:
         base = name.replace("\\", "/").rsplit("/", 1)[-1]
-        raise MetadataError(f"{where}: file name {name!r} has a path separator; associated "
-                            f"files are packed and recorded under their base name ({base!r})")
-    if name in (".", "..") or "\0" in name:
-        raise MetadataError(f"{where}: {name!r} is not a valid file name")
+        return (f"file name {name!r} has a path separator; associated files are packed and "
+                f"recorded under their base name ({base!r})")
+    if name in (".", "..") or "\0" in name or PureWindowsPath(name).drive:
+        return f"{name!r} is not a valid file name"
     try:
         size = len(name.encode("utf-8"))
     except UnicodeEncodeError:
-        raise MetadataError(f"{where}: file name {name!r} is not valid Unicode") from None
+        return f"file name {name!r} is not valid Unicode"
     if size > _MAX_NAME:
-        raise MetadataError(f"{where}: file name of {size} bytes is too long for a ZIP archive")
+        return f"file name of {size} bytes is too long for a ZIP archive"
+    return None
+
+
+def _check_name(name: object, where: str) -> str:
+    """``name`` if it can name a packed file, else MetadataError."""
+    problem = file_name_problem(name)
+    if problem is not None:
+        raise MetadataError(f"{where}: {problem}")
+    return name  # type: ignore[return-value]
+
+
+def as_path(path: object, what: str) -> str:
+    """``path`` as a str path; MetadataError when it is not a str or os.PathLike path."""
+    name = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(name, str):
+        raise MetadataError(f"{what} {path!r} is not a path (str or os.PathLike)")
     return name
 
 
-def _read_file(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+def regular_file(path: object, what: str, hint: str = "") -> Path:
+    """``path`` if it names a regular file: MetadataError when it is no path,
+    InputFileNotFoundError when it does not exist, InputError for a folder, a pipe or a
+    device (reading those could block forever or never end). ``hint`` ends the messages."""
+    file = Path(as_path(path, what))
+    if not file.exists():
+        raise InputFileNotFoundError(f"{what} {str(file)!r} does not exist{hint}")
+    if not file.is_file():
+        raise InputError(f"{what} {str(file)!r} is not a regular file (a folder, pipe or "
+                         f"device){hint}")
+    return file
+
+
+def _read_file(path: object) -> tuple[str, bytes]:
     """(base name, content) of a file on disk."""
-    where = os.fspath(path) if isinstance(path, str | os.PathLike) else None
-    if not isinstance(where, str):
-        raise MetadataError(f"files: {path!r} is not a path (str or os.PathLike)")
+    file = regular_file(path, "associated file")
     try:
-        return os.path.basename(where), Path(where).read_bytes()
-    except FileNotFoundError:
-        raise InputFileNotFoundError(f"associated file {where!r} does not exist") from None
+        return file.name, file.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read associated file {where!r}: {exc}") from None
+        raise InputError(f"cannot read associated file {str(file)!r}: {exc}") from None
 
 
 def _load_files(files: FileContents | FilePaths | None) -> dict[str, bytes]:
@@ -129,6 +155,23 @@ def _check_recorded(metadata: ModelMetadata | None, files: dict[str, bytes]) -> 
                           "packed anyway", stacklevel=3)
 
 
+def check_tensor_counts(data: bytes, metadata: ModelMetadata) -> None:
+    """MetadataError unless the tensor metadata of subgraph 0, where given, has one table per
+    input and per output of the model, as the reference populator checks (the tasks match
+    them by position, and refuse other counts)."""
+    subgraph = (metadata.subgraph_metadata or [None])[0]
+    if subgraph is None:
+        return
+    for side, tensors, described in zip(
+            ("input", "output"), graph_io(data),
+            (subgraph.input_tensor_metadata, subgraph.output_tensor_metadata), strict=True):
+        if described is not None and len(described) != len(tensors):
+            raise MetadataError(
+                f"the metadata describes {len(described)} {side} tensor(s) but the model has "
+                f"{len(tensors)} {[t.name for t in tensors]}: give one TensorMetadata per "
+                f"{side}, in the model's order")
+
+
 def _with_metadata_buffer(data: bytes, buffer: bytes | None) -> bytes:
     """The model flatbuffer re-packed with ``buffer`` as its metadata (None removes it)."""
     from ai_edge_litert import schema_py_generated as tfl  # heavy: imported only to write
@@ -179,11 +222,15 @@ def populate(
     caller's object is not changed). ``files`` are a mapping name -> bytes, or paths read from
     disk (packed under their base names). Every file the metadata records must be given
     (MetadataError otherwise); files it does not record are packed with a warning. Old packed
-    files are dropped. Models whose buffers live outside the flatbuffer are refused.
+    files are dropped. As in the reference, the tensor metadata of subgraph 0 must describe
+    every input and output of the model. Models whose buffers live outside the flatbuffer are
+    refused.
     """
     data = read_model_bytes(model)[0]
     metadata_buffer(data)  # ModelLoadError for non-models, MetadataError for corrupt ones
     written, buffer = (None, None) if metadata is None else _with_version(metadata)
+    if written is not None:
+        check_tensor_counts(data, written)
     packed = _load_files(files)
     _check_recorded(written, packed)
     out = io.BytesIO()

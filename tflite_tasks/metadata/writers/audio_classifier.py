@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from ...core.errors import MetadataError
 from ...core.model_file import ModelSource, read_model_bytes
+from ..model_schema import graph_io
 from .metadata_info import (
     ClassificationTensorMd,
     FilePath,
@@ -26,7 +27,8 @@ from .metadata_info import (
     ScoreCalibrationMd,
 )
 from .metadata_writer import MetadataWriter as _BaseWriter
-from .writer_utils import label_file_mds, output_tensor_types
+from .values import whole
+from .writer_utils import label_file_mds
 
 MODEL_NAME = "AudioClassifier"
 MODEL_DESCRIPTION = ("Identify the most prominent type in the audio clip from a known set of "
@@ -44,12 +46,6 @@ def _defaults(general_md: GeneralMd | None,
     if input_md is None:
         input_md = InputAudioTensorMd(name=INPUT_NAME, description=INPUT_DESCRIPTION)
     return general_md, input_md
-
-
-def _positive(value: object, name: str, example: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise MetadataError(f"{name} must be a positive integer ({example}), got {value!r}; "
-                            "the Task Library needs it to feed the model")
 
 
 class MetadataWriter(_BaseWriter):
@@ -101,18 +97,35 @@ class MetadataWriter(_BaseWriter):
         """The metadata the Task Library needs: the rate (Hz) and channel count the model
         expects, the label files (``[]`` for none) and an optional score calibration.
 
-        Raises MetadataError for a rate or channel count that is not positive,
-        InputFileNotFoundError for a missing label or calibration file.
+        For a model of one output, every label file describes it (as in the reference). A
+        model of several outputs (heads) takes one label file per head, in the model's output
+        order, or none; each head is named by its tensor, and score calibration is refused
+        (its parameters are per class of one head).
+
+        Raises MetadataError for a rate or channel count that is not positive, or label files
+        that are not one per head, InputFileNotFoundError for a missing label or calibration
+        file.
         """
-        _positive(sample_rate, "sample_rate", "the rate in Hz the model expects, e.g. 16000")
-        _positive(channels, "channels", "1 for mono")
+        whole(sample_rate, "sample_rate", 1, " (the rate in Hz the model expects, e.g. 16000)")
+        whole(channels, "channels", 1, " (1 for mono)")
         model_buffer = read_model_bytes(model_buffer)[0]
-        output_md = ClassificationTensorMd(
-            name=OUTPUT_NAME, description=OUTPUT_DESCRIPTION,
-            label_files=label_file_mds(label_file_paths, score_calibration_md),
-            tensor_type=output_tensor_types(model_buffer)[0],
-            score_calibration_md=score_calibration_md)
-        return cls.create_from_metadata_info(
-            model_buffer, input_md=InputAudioTensorMd(INPUT_NAME, INPUT_DESCRIPTION,
-                                                      sample_rate=sample_rate, channels=channels),
-            output_md=output_md)
+        input_md = InputAudioTensorMd(INPUT_NAME, INPUT_DESCRIPTION, sample_rate=sample_rate,
+                                      channels=channels)
+        outputs = graph_io(model_buffer)[1]
+        labels = label_file_mds(label_file_paths, score_calibration_md, outputs)
+        if len(outputs) <= 1:
+            return cls.create_from_metadata_info(model_buffer, input_md=input_md, output_md=(
+                ClassificationTensorMd(name=OUTPUT_NAME, description=OUTPUT_DESCRIPTION,
+                                       label_files=labels, tensor_type=outputs[0].dtype
+                                       if outputs else None,
+                                       score_calibration_md=score_calibration_md)))
+        if len(labels) not in (0, len(outputs)) or score_calibration_md is not None:
+            raise MetadataError(
+                f"the model has {len(outputs)} heads {[t.name for t in outputs]}: give one "
+                f"label file per head, in that order, or none (got {len(labels)}), and no "
+                "score calibration (its parameters describe the classes of one head)")
+        heads = [ClassificationTensorMd(name=tensor.name, label_files=labels[i:i + 1] or None,
+                                        tensor_type=tensor.dtype)
+                 for i, tensor in enumerate(outputs)]
+        return cls.create_from_metadata_info_for_multihead(model_buffer, input_md=input_md,
+                                                           output_md_list=heads)

@@ -77,11 +77,11 @@ class MetadataWriter(metadata_writer.MetadataWriter):
             score_calibration_md: sigmoid score calibration of the scores, if any.
         """
         data, inputs, outputs = image_model_io(model_buffer, _WRITER, outputs=(1,))
-        labels = label_file_mds(label_file_paths, score_calibration_md)
+        labels = label_file_mds(label_file_paths, score_calibration_md, outputs)
         return cls.create_from_metadata_info(
             data,
             input_md=image_input_md(INPUT_DESCRIPTION, input_norm_mean, input_norm_std,
-                                    inputs[0].dtype),
+                                    inputs[0]),
             output_md=ClassificationTensorMd(
                 name=OUTPUT_NAME, description=OUTPUT_DESCRIPTION, label_files=labels,
                 tensor_type=outputs[0].dtype, score_calibration_md=score_calibration_md))

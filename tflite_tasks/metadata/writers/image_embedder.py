@@ -76,4 +76,4 @@ class MetadataWriter(metadata_writer.MetadataWriter):
         data, inputs, _ = image_model_io(model_buffer, _WRITER)
         return cls.create_from_metadata_info(
             data, input_md=image_input_md(INPUT_DESCRIPTION, input_norm_mean, input_norm_std,
-                                          inputs[0].dtype))
+                                          inputs[0]))

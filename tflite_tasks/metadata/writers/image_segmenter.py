@@ -71,10 +71,11 @@ class MetadataWriter(metadata_writer.MetadataWriter):
             label_file_paths: label files of the classes (one label per line); ``[]`` for
                 none.
         """
-        data, inputs, _ = image_model_io(model_buffer, _WRITER, outputs=(1,))
+        data, inputs, outputs = image_model_io(model_buffer, _WRITER, outputs=(1,))
         return cls.create_from_metadata_info(
             data,
             input_md=image_input_md(INPUT_DESCRIPTION, input_norm_mean, input_norm_std,
-                                    inputs[0].dtype),
+                                    inputs[0]),
             output_md=TensorMd(name=OUTPUT_NAME, description=OUTPUT_DESCRIPTION,
-                               associated_files=label_file_mds(label_file_paths)))
+                               associated_files=label_file_mds(label_file_paths,
+                                                              outputs=outputs)))

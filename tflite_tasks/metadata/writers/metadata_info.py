@@ -9,18 +9,19 @@ their content.
 
 from __future__ import annotations
 
-import os
+import numbers
 from collections import Counter
 from dataclasses import KW_ONLY, dataclass, field
 
+import numpy as np
+
 from ...core.errors import MetadataError
 from ...core.model_file import ModelSource, read_model_bytes
-from ..model_schema import graph_io
+from ..model_schema import TENSOR_TYPES, graph_io
 from ..schema import (
     AssociatedFile,
     AssociatedFileType,
     AudioProperties,
-    BertTokenizerOptions,
     BoundingBoxProperties,
     ColorSpaceType,
     Content,
@@ -29,24 +30,23 @@ from ..schema import (
     ModelMetadata,
     NormalizationOptions,
     ProcessUnit,
-    RegexTokenizerOptions,
     ScoreCalibrationOptions,
     ScoreThresholdingOptions,
     ScoreTransformationType,
-    SentencePieceTokenizerOptions,
     Stats,
     TensorMetadata,
 )
+from .tokenizer_md import (
+    BertTokenizerMd,
+    FilePath,
+    RegexTokenizerMd,
+    SentencePieceTokenizerMd,
+    file_name,
+)
+from .tokenizer_md import TokenizerMd as TokenizerMd  # re-exported, as in the reference
+from .values import real, reals, whole
 
-FilePath = str | os.PathLike[str]
-
-_VOCAB_DESCRIPTION = "Vocabulary file to convert natural language words to embedding vectors."
 _UINT8_RANGE = ([0.0], [255.0])
-
-
-def file_name(path: FilePath) -> str:
-    """The name a file is recorded and packed under: its base name."""
-    return os.path.basename(os.fspath(path))
 
 
 @dataclass
@@ -99,6 +99,9 @@ class ScoreCalibrationMd:
     default_score: float
     file_path: FilePath
 
+    def __post_init__(self) -> None:
+        self.default_score = real(self.default_score, "default_score")
+
     description = (
         "Contains sigmoid-based score calibration parameters. The main purposes of score "
         "calibration is to make scores across classes comparable, so that a common threshold "
@@ -122,74 +125,15 @@ class ScoreThresholdingMd:
 
     global_score_threshold: float
 
+    def __post_init__(self) -> None:
+        self.global_score_threshold = real(self.global_score_threshold,
+                                           "global_score_threshold", infinite=True)
+
     def create_metadata(self) -> ProcessUnit:
         """The ScoreThresholdingOptions process unit."""
         return ProcessUnit(options=ScoreThresholdingOptions(
             global_score_threshold=self.global_score_threshold))
 
-
-def _vocab(path: FilePath, description: str = _VOCAB_DESCRIPTION) -> AssociatedFile:
-    return AssociatedFile(name=file_name(path), description=description,
-                          type=AssociatedFileType.VOCABULARY)
-
-
-@dataclass
-class RegexTokenizerMd:
-    """A regex tokenizer: the delimiter pattern and the vocabulary file."""
-
-    delim_regex_pattern: str
-    vocab_file_path: FilePath
-
-    def create_metadata(self) -> ProcessUnit:
-        """The RegexTokenizerOptions process unit."""
-        return ProcessUnit(options=RegexTokenizerOptions(
-            delim_regex_pattern=self.delim_regex_pattern,
-            vocab_file=[_vocab(self.vocab_file_path)]))
-
-    def file_paths(self) -> list[FilePath]:
-        """The files the tokenizer needs packed."""
-        return [self.vocab_file_path]
-
-
-@dataclass
-class BertTokenizerMd:
-    """A BERT WordPiece tokenizer: its vocabulary file."""
-
-    vocab_file_path: FilePath
-
-    def create_metadata(self) -> ProcessUnit:
-        """The BertTokenizerOptions process unit."""
-        return ProcessUnit(options=BertTokenizerOptions(vocab_file=[_vocab(self.vocab_file_path)]))
-
-    def file_paths(self) -> list[FilePath]:
-        """The files the tokenizer needs packed."""
-        return [self.vocab_file_path]
-
-
-@dataclass
-class SentencePieceTokenizerMd:
-    """A SentencePiece tokenizer: the model file and an optional vocabulary file."""
-
-    sentence_piece_model_path: FilePath
-    vocab_file_path: FilePath | None = None
-
-    def create_metadata(self) -> ProcessUnit:
-        """The SentencePieceTokenizerOptions process unit."""
-        model = AssociatedFile(name=file_name(self.sentence_piece_model_path),
-                               description="The sentence piece model file.")
-        vocab = None if not self.vocab_file_path else [_vocab(
-            self.vocab_file_path, _VOCAB_DESCRIPTION + " This file is optional during "
-            "tokenization, while the sentence piece model is mandatory.")]
-        return ProcessUnit(options=SentencePieceTokenizerOptions(
-            sentencePiece_model=[model], vocab_file=vocab))
-
-    def file_paths(self) -> list[FilePath]:
-        """The files the tokenizer needs packed."""
-        return [self.sentence_piece_model_path, *([self.vocab_file_path]
-                                                  if self.vocab_file_path else [])]
-
-
-TokenizerMd = RegexTokenizerMd | BertTokenizerMd | SentencePieceTokenizerMd
 
 _PROPERTIES = {"feature": FeatureProperties, "image": ImageProperties,
                "bounding_box": BoundingBoxProperties, "audio": AudioProperties}
@@ -231,7 +175,24 @@ class TensorMd:
 
 
 def _dtype_name(tensor_type: object) -> str | None:
-    return None if tensor_type is None else getattr(tensor_type, "name", str(tensor_type))
+    """A tensor type as a ``TENSOR_TYPES`` name, from a name ("uint8", "UINT8"), a numpy
+    dtype or type, or a schema ``TensorType`` number (as the reference takes it)."""
+    if tensor_type is None:
+        return None
+    if isinstance(tensor_type, numbers.Integral) and not isinstance(tensor_type, bool):
+        index = int(tensor_type)
+        name = TENSOR_TYPES[index] if 0 <= index < len(TENSOR_TYPES) else None
+    elif isinstance(tensor_type, str):
+        name = tensor_type.lower()
+    else:
+        try:
+            name = np.dtype(tensor_type).name  # type: ignore[call-overload]
+        except TypeError:
+            name = None
+    if name not in TENSOR_TYPES:
+        raise MetadataError(f"tensor_type {tensor_type!r} is no tensor type: give a name such "
+                            "as 'uint8' or 'float32', a numpy dtype, or a TensorType number")
+    return name
 
 
 @dataclass
@@ -249,10 +210,13 @@ class InputImageTensorMd(TensorMd):
     content_type: str = field(default="image", kw_only=True)
 
     def __post_init__(self) -> None:
-        if self.norm_mean and self.norm_std and len(self.norm_mean) != len(self.norm_std):
+        self.norm_mean, self.norm_std = reals(self.norm_mean, "norm_mean"), reals(
+            self.norm_std, "norm_std")
+        if (self.norm_mean is None) != (self.norm_std is None) or (
+                self.norm_mean and len(self.norm_mean) != len(self.norm_std or [])):
             raise MetadataError(
-                f"norm_mean and norm_std must have the same length, got {len(self.norm_mean)} "
-                f"and {len(self.norm_std)}")
+                f"norm_mean and norm_std must be given together and have the same length, "
+                f"got {self.norm_mean} and {self.norm_std}")
         if any(s == 0 for s in self.norm_std or []):
             raise MetadataError("norm_std must not contain 0")
         dtype = _dtype_name(self.tensor_type)
@@ -307,9 +271,7 @@ class InputAudioTensorMd(TensorMd):
     def create_metadata(self) -> TensorMetadata:
         """The audio TensorMetadata with its AudioProperties."""
         for name in ("sample_rate", "channels"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or not 0 <= value < 2**32:
-                raise MetadataError(f"{name} must be a non-negative integer, got {value!r}")
+            whole(getattr(self, name), name, 0)
         metadata = super().create_metadata()
         metadata.content = Content(content_properties=AudioProperties(
             sample_rate=self.sample_rate, channels=self.channels))

@@ -14,7 +14,7 @@ from typing import TypeVar
 from ...core.errors import MetadataError
 from ...core.model_file import ModelSource, read_model_bytes
 from ..model_schema import graph_io
-from ..populator import populate
+from ..populator import check_tensor_counts, populate
 from ..reader import read_metadata
 from ..schema import ModelMetadata, ProcessUnit, SubGraphMetadata, TensorMetadata
 from .metadata_info import FilePath, GeneralMd, TensorMd
@@ -89,7 +89,8 @@ class MetadataWriter:
         """A writer from schema tables, for the model's first subgraph.
 
         Missing tensor metadata becomes one empty table per model tensor, and unnamed tensors
-        take the model's tensor names, as in the reference. Process units given as an empty
+        take the model's tensor names, as in the reference; MetadataError when the tables
+        given are not one per input and per output. Process units given as an empty
         list are written as one (the reference's BERT writer does so).
         """
         model_buffer = read_model_bytes(model)[0]
@@ -107,6 +108,7 @@ class MetadataWriter:
             input_process_units=None if input_process_units is None else list(input_process_units),
             output_process_units=(None if output_process_units is None
                                   else list(output_process_units)))]
+        check_tensor_counts(model_buffer, metadata)
         return cls(model_buffer, metadata, associated_files or ())
 
     def populate(self) -> bytes:

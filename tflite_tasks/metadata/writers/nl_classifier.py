@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...core.model_file import ModelSource, read_model_bytes
+from ..model_schema import graph_io
 from .metadata_info import (
     ClassificationTensorMd,
     FilePath,
@@ -26,7 +27,12 @@ from .metadata_info import (
     RegexTokenizerMd,
 )
 from .metadata_writer import MetadataWriter as _BaseWriter
-from .writer_utils import check_files_exist, label_file_mds, output_tensor_types
+from .writer_utils import (
+    check_files_exist,
+    check_regex_tokenizer,
+    check_tokenizer_fits,
+    label_file_mds,
+)
 
 MODEL_NAME = "NLClassifier"
 MODEL_DESCRIPTION = "Classify the input text into a set of known categories."
@@ -42,10 +48,11 @@ def classification_output(model_buffer: bytes,
 
     InputFileNotFoundError when a label file does not exist.
     """
+    outputs = graph_io(model_buffer)[1]
     return ClassificationTensorMd(
         name=OUTPUT_NAME, description=OUTPUT_DESCRIPTION,
-        label_files=label_file_mds(label_file_paths),
-        tensor_type=output_tensor_types(model_buffer)[0])
+        label_files=label_file_mds(label_file_paths, outputs=outputs[:1]),
+        tensor_type=outputs[0].dtype if outputs else None)
 
 
 class MetadataWriter(_BaseWriter):
@@ -80,12 +87,15 @@ class MetadataWriter(_BaseWriter):
         and the label files (``[]`` for none).
 
         Raises InputFileNotFoundError for a missing vocabulary or label file, MetadataError
-        for a BERT or SentencePiece tokenizer (use :mod:`.bert_nl_classifier`).
+        for a BERT or SentencePiece tokenizer (use :mod:`.bert_nl_classifier`), for a
+        tokenizer on a string input (the model tokenizes) or none on token ids.
         """
         model_buffer = read_model_bytes(model_buffer)[0]
         input_md = InputTextTensorMd(name=INPUT_NAME, description=INPUT_DESCRIPTION,
                                      tokenizer_md=tokenizer_md)
         check_files_exist(input_md.file_paths(), "vocabulary file", "tokenizer_md")
-        return cls.create_from_metadata_info(
-            model_buffer, input_md=input_md,
-            output_md=classification_output(model_buffer, label_file_paths))
+        output_md = classification_output(model_buffer, label_file_paths)
+        check_tokenizer_fits(graph_io(model_buffer)[0], tokenizer_md)
+        check_regex_tokenizer(tokenizer_md)
+        return cls.create_from_metadata_info(model_buffer, input_md=input_md,
+                                             output_md=output_md)

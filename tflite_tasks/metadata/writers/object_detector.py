@@ -157,7 +157,7 @@ class MetadataWriter(metadata_writer.MetadataWriter):
         return cls.create_from_metadata_info(
             data,
             input_md=image_input_md(INPUT_DESCRIPTION, input_norm_mean, input_norm_std,
-                                    inputs[0].dtype),
+                                    inputs[0]),
             output_category_md=CategoryTensorMd(name=category, description=category_text,
                                                 label_files=labels),
             output_score_md=ClassificationTensorMd(name=score, description=score_text,

@@ -137,7 +137,7 @@ class MetadataWriter(metadata_writer.MetadataWriter):
                 LabelFileMd(keypoint_names_path, description=KEYPOINT_NAMES_DESCRIPTION)]
         return cls._create(
             data, model, None,
-            image_input_md(INPUT_DESCRIPTION, input_norm_mean, input_norm_std, inputs[0].dtype),
+            image_input_md(INPUT_DESCRIPTION, input_norm_mean, input_norm_std, inputs[0]),
             outputs)
 
     @classmethod

@@ -38,7 +38,7 @@ from .metadata_info import (
     TokenizerMd,
 )
 from .metadata_writer import MetadataWriter as _BaseWriter
-from .writer_utils import check_files_exist
+from .writer_utils import check_files_exist, check_regex_tokenizer, check_tokenizer_fits
 
 MODEL_NAME = "TextEmbedder"
 MODEL_DESCRIPTION = "Embed the input text into a feature vector."
@@ -99,8 +99,8 @@ class MetadataWriter(_BaseWriter):
         BertTokenizerMd or SentencePieceTokenizerMd its three BERT inputs, whose tensor names
         are ``ids_name``, ``mask_name`` and ``segment_name`` (Model Maker's by default).
 
-        Raises MetadataError when the inputs do not fit the tokenizer, InputFileNotFoundError
-        for a missing tokenizer file.
+        Raises MetadataError when the inputs do not fit the tokenizer (a string input takes
+        none, token ids need one), InputFileNotFoundError for a missing tokenizer file.
         """
         model_buffer = read_model_bytes(model_buffer)[0]
         input_md: InputTextTensorMd | BertInputTensorsMd
@@ -109,6 +109,9 @@ class MetadataWriter(_BaseWriter):
                                           tokenizer_md=tokenizer_md)
         else:
             input_md = InputTextTensorMd(INPUT_NAME, INPUT_DESCRIPTION, tokenizer_md)
+            check_tokenizer_fits(graph_io(model_buffer)[0], tokenizer_md)
         check_files_exist(tokenizer_md.file_paths() if tokenizer_md else [], "tokenizer file",
                           "tokenizer_md")
-        return cls.create_from_metadata_info(model_buffer, input_md=input_md)
+        writer = cls.create_from_metadata_info(model_buffer, input_md=input_md)
+        check_regex_tokenizer(tokenizer_md)
+        return writer
