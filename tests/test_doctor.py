@@ -96,7 +96,8 @@ def test_float_model_without_metadata_needs_normalization_and_lacks_labels() -> 
     (command,) = _fixes(classifier, "no_normalization", "command")
     assert command.startswith(f"tflite-tasks metadata write image_classifier {path} --output ")
     assert command.endswith("_default_1_metadata.tflite --mean 127.5 --std 127.5")
-    assert _fixes(classifier, "no_labels", "command")[0].endswith("--labels labels.txt")
+    assert _fixes(classifier, "no_labels", "command")[0].endswith(
+        "--labels labels.txt --mean 127.5 --std 127.5")  # runs alone: with what is required
     assert "labels='labels.txt'" in _fixes(classifier, "no_labels", "option")[0]
     assert classifier.metadata_command.endswith("--mean 127.5 --std 127.5 --labels labels.txt")
     embedder = _task(report, "image_embedder")

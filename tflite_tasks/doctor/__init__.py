@@ -311,13 +311,16 @@ def _labels_gap(kind: _Kind, task: BaseTask) -> _Gap | None:
                 f"labels={value}", tuple(a for f in flag_files for a in ("--labels", f)))
 
 
-def _finding(doctor: _Doctor, kind: _Kind, gap: _Gap, severity: str) -> Finding:
-    """The finding of a gap: ``info`` when the task created anyway (no command then)."""
+def _finding(doctor: _Doctor, kind: _Kind, gap: _Gap, severity: str,
+             required: Sequence[str] = ()) -> Finding:
+    """The finding of a gap: ``info`` when the task created anyway (no command then). Its
+    command also carries the ``required`` flags (of the task's errors), so it runs alone."""
     fixes = [Fix("option", doctor.call(kind, gap.arguments))] if gap.arguments else []
     if severity == "info":
         return Finding(severity, gap.code, gap.message + "; the task creates anyway, with its "
                        "own default: pass the option if the model expects otherwise", fixes)
-    command = doctor.command(kind, gap.flags) if gap.flags else None
+    flags = [*gap.flags, *(f for f in required if severity != "error")]
+    command = doctor.command(kind, flags) if gap.flags else None
     if command:
         fixes.append(Fix("command", command))
     return Finding(severity, gap.code, gap.message, fixes + list(gap.fixes))
@@ -359,7 +362,9 @@ def _diagnose_task(doctor: _Doctor, name: str) -> TaskReport:
         task.close()
     pairs = [(gap, "error" if report.error else "info") for gap in gaps]
     pairs += [(labels, "warning")] if labels is not None else []
-    report.findings = [_finding(doctor, kind, gap, severity) for gap, severity in pairs]
+    required = [flag for gap, severity in pairs if severity == "error" for flag in gap.flags]
+    report.findings = [_finding(doctor, kind, gap, severity, required)
+                       for gap, severity in pairs]
     flags = [flag for gap, severity in pairs if severity != "info" for flag in gap.flags]
     report.metadata_command = doctor.command(kind, flags) if flags else None
     if report.error is None:

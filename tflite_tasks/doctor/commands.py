@@ -122,9 +122,10 @@ def kept_flags(metadata: md.Metadata | None, writer: str, input_names: Sequence[
 def write_command(source: str, writer: str, flags: Sequence[str],
                   packed: Sequence[str] = ()) -> str:
     """The ``tflite-tasks metadata write`` command with ``flags``, after the extraction of
-    the ``packed`` files it names."""
+    the ``packed`` files it names. The new model goes into the current folder (the model's
+    own folder may be read-only or shared)."""
     model = Path("MODEL.tflite" if source.startswith("<") else source)
-    output = model.with_name(model.stem + "_metadata.tflite")
+    output = Path(model.stem + "_metadata.tflite")
     write = " ".join(["tflite-tasks metadata write", writer, shlex.quote(str(model)),
                       "--output", shlex.quote(str(output)), *flags])
     if not packed:
