@@ -459,3 +459,29 @@ def test_commands_keep_what_the_metadata_gives(tmp_path, monkeypatch) -> None:
             getattr(u, 'delim_regex_pattern', None) for u in units[1]]
     assert diagnose(text.name, task="text_classifier").tasks[0].metadata_command.startswith(
         "tflite-tasks metadata extract-files text.tflite vocab.txt && ")
+
+
+def test_labels_command_for_a_two_head_model_labelled_on_one_head(tmp_path, monkeypatch) -> None:
+    """``--labels`` goes once per head: with labels on head 0 only, the command names a file
+    for each head (not head 0's kept file plus one per head) and runs."""
+    from audio_models import linear_model
+
+    from tflite_tasks.metadata.writers import audio_classifier, metadata_info
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "birds.txt").write_text("a\nb\nc\n")
+    raw = linear_model([np.ones((3, 4)), np.ones((2, 4))], (1, 4))
+    model = tmp_path / "two_heads.tflite"
+    model.write_bytes(audio_classifier.MetadataWriter.create_from_metadata_info_for_multihead(
+        raw, input_md=metadata_info.InputAudioTensorMd("audio", "samples", 16000, 1),
+        output_md_list=[metadata_info.ClassificationTensorMd(
+                            label_files=[metadata_info.LabelFileMd("birds.txt")]),
+                        metadata_info.ClassificationTensorMd()]).populate())
+    before = diagnose(model.name, task="audio_classifier").tasks[0]
+    assert before.status == "ready with warnings"
+    assert before.metadata_command.endswith("--labels labels_0.txt --labels labels_1.txt")
+    (tmp_path / "labels_0.txt").write_text("a\nb\nc\n")
+    (tmp_path / "labels_1.txt").write_text("x\ny\n")
+    _run_command(before.metadata_command)
+    after = diagnose("two_heads_metadata.tflite", task="audio_classifier").tasks[0]
+    assert after.status == "ready", after.findings

@@ -254,3 +254,15 @@ def test_a_failed_write_leaves_nothing_behind(capsys, tmp_path, monkeypatch) -> 
     status, _, err = _write(capsys, *args, "-o", str(tmp_path / "out.tflite"))
     assert status == 1 and "No space left on device" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["models"]  # no out.tflite.part
+
+
+def test_a_label_count_mismatch_is_a_warning_of_the_command(capsys, tmp_path) -> None:
+    labels = tmp_path / "two.txt"
+    labels.write_text("a\nb\n")
+    status, _, err = _write(capsys, "image_classifier", str(data_path(BARE)), "--mean", "127.5",
+                            "--std", "127.5", "--labels", str(labels),
+                            "-o", str(tmp_path / "out.tflite"))
+    assert status == 0
+    assert err.startswith(f"tflite-tasks metadata write: warning: label file '{labels}' has 2 "
+                          "labels but output")
+    assert "UserWarning" not in err

@@ -13,6 +13,8 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -305,8 +307,12 @@ def run_write(args: argparse.Namespace) -> int:
         raise InputError(f"--output {args.output!r} is a folder: give the .tflite file to write")
     if output.exists() and not args.force:
         raise InputError(f"{args.output!r} already exists; pass --force to overwrite it")
-    writer = writer_for(args)
-    populated = writer.populate()
+    with warnings.catch_warnings(record=True) as caught:  # shown as the command's own
+        warnings.simplefilter("always")
+        writer = writer_for(args)
+        populated = writer.populate()
+    for warning in caught:
+        print(f"tflite-tasks metadata write: warning: {warning.message}", file=sys.stderr)
     tmp = output.with_name(output.name + ".part")
     try:  # written beside OUT, then renamed: OUT is never left half written
         tmp.write_bytes(populated)

@@ -67,10 +67,15 @@ def _tokenizer(options: object, input_names: Sequence[str]) -> Kept:
 
 def _outputs(metadata: md.Metadata, heads: bool) -> Kept:
     """The flags of the label files, threshold and calibration of the outputs: each
-    output's for ``heads``, else the first labelled output's."""
+    output's for ``heads``, else the first labelled output's. With ``heads`` and a head
+    without labels, no labels are kept: ``--labels`` goes once per head, all from the gap."""
     found: Kept = []
-    for tensor in metadata.tensors("output") or []:
-        files = [f for f in tensor.associated_files or [] if f.type in _LABELS and f.name]
+    tensors = metadata.tensors("output") or []
+    labelled = [any(f.type in _LABELS and f.name and not f.locale
+                    for f in t.associated_files or []) for t in tensors]
+    for tensor in tensors:
+        files = [f for f in tensor.associated_files or [] if f.type in _LABELS and f.name
+                 and (all(labelled) or not heads)]  # else the labels gap names every head's
         found += [("labels", ["--labels", f.name], [f.name]) for f in files if not f.locale][:1]
         found += [("localized_labels", ["--localized-labels", f.locale, f.name], [f.name])
                   for f in files if f.locale]
