@@ -7,7 +7,7 @@ import argparse
 import textwrap
 
 from tflite_tasks.cli.inspect_cmd import tensor_table
-from tflite_tasks.cli.output import dump_json, format_table
+from tflite_tasks.cli.output import dump_json, files_table, format_table
 from tflite_tasks.doctor import (
     EXIT_NOT_A_MODEL,
     EXIT_NOT_READY,
@@ -88,9 +88,7 @@ def _metadata_lines(report: Report) -> list[str]:
     lines = [f"metadata: {md.name!r}, version {md.version}, min parser version "
              f"{md.min_parser_version}"]
     if md.associated_files:
-        lines += ["associated files:", format_table(
-            ["name", "bytes", "tensor"],
-            [[f["name"], f["bytes"], f["tensor"] or ""] for f in md.associated_files])]
+        lines += ["associated files:", files_table(md.associated_files)]
     return lines
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from tflite_tasks.cli.metadata_cmd import metadata_document, metadata_text
 from tflite_tasks.cli.output import dump_json, format_table
 from tflite_tasks.core.engine import Engine
 from tflite_tasks.core.errors import ModelLoadError
@@ -44,24 +44,15 @@ def run(args: argparse.Namespace) -> int:
         tensors += [tensor_dict("output", s) for s in engine.outputs]
     except ModelLoadError as e:
         load_error = str(e)
-    files = [{"name": name, "bytes": len(metadata.file(name)),
-              "tensor": metadata.tensor_of_file(name)} for name in metadata.file_names]
     if args.json:
-        document = {"model": source, "bytes": len(model_bytes), "load_error": load_error,
-                    "tensors": tensors,
-                    "metadata": json.loads(metadata.to_json()) if metadata.has_metadata else None,
-                    "associated_files": files}
-        print(dump_json(document))
+        print(dump_json({"model": source, "bytes": len(model_bytes), "load_error": load_error,
+                         "tensors": tensors, **metadata_document(metadata)}))
         return 1 if load_error else 0
     print(f"model: {source} ({len(model_bytes)} bytes)\n")
     if load_error:
         print(f"LiteRT cannot load this model: {load_error}")
     else:
         print(tensor_table(tensors))
-    print("\nmetadata:")
-    print(metadata.to_json().rstrip() if metadata.has_metadata else "  (none)")
-    print("\nassociated files:")
-    print(format_table(["name", "bytes", "tensor"],
-                       [[f["name"], f["bytes"], f["tensor"] or ""] for f in files])
-          if files else "  (none)")
+    print()
+    print(metadata_text(metadata))
     return 1 if load_error else 0

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tflite_tasks.cli.metadata_write import add_write_arguments, run_write
-from tflite_tasks.cli.output import dump_json, format_table
+from tflite_tasks.cli.output import dump_json, files_table
 from tflite_tasks.core.errors import InputError, MetadataError
 from tflite_tasks.core.model_file import read_model_bytes
 from tflite_tasks.metadata import Metadata, read_metadata
@@ -36,10 +36,18 @@ def _read(model: str) -> tuple[Metadata, bytes, str]:
     return read_metadata(model_bytes), model_bytes, source
 
 
-def _files(metadata: Metadata) -> list[dict[str, object]]:
-    """The packed files: name, size in bytes, and what refers to each."""
-    return [{"name": name, "bytes": len(metadata.file(name)),
-             "tensor": metadata.tensor_of_file(name)} for name in metadata.file_names]
+def metadata_document(metadata: Metadata) -> dict[str, object]:
+    """The metadata (its JSON as an object, None without) and the packed files, for --json
+    output (``metadata show``, ``inspect``)."""
+    return {"metadata": json.loads(metadata.to_json()) if metadata.has_metadata else None,
+            "associated_files": metadata.file_summaries()}
+
+
+def metadata_text(metadata: Metadata) -> str:
+    """The metadata JSON and the packed files table, ``(none)`` for either missing."""
+    text = metadata.to_json().rstrip() if metadata.has_metadata else "  (none)"
+    return (f"metadata:\n{text}\n\nassociated files:\n"
+            f"{files_table(metadata.file_summaries())}")
 
 
 def add_show_arguments(subparsers: argparse._SubParsersAction) -> None:
@@ -53,19 +61,12 @@ def add_show_arguments(subparsers: argparse._SubParsersAction) -> None:
 def run_show(args: argparse.Namespace) -> int:
     """Prints the metadata (``(none)`` without) and the packed files."""
     metadata, model_bytes, source = _read(args.model)
-    files = _files(metadata)
     if args.json:
-        print(dump_json({
-            "model": source, "bytes": len(model_bytes),
-            "metadata": json.loads(metadata.to_json()) if metadata.has_metadata else None,
-            "associated_files": files}))
+        print(dump_json({"model": source, "bytes": len(model_bytes),
+                         **metadata_document(metadata)}))
         return 0
-    print(f"model: {source} ({len(model_bytes)} bytes)\n\nmetadata:")
-    print(metadata.to_json().rstrip() if metadata.has_metadata else "  (none)")
-    print("\nassociated files:")
-    print(format_table(["name", "bytes", "tensor"],
-                       [[f["name"], f["bytes"], f["tensor"] or ""] for f in files])
-          if files else "  (none)")
+    print(f"model: {source} ({len(model_bytes)} bytes)\n")
+    print(metadata_text(metadata))
     return 0
 
 

@@ -24,6 +24,14 @@ def format_table(
     return "\n".join(lines)
 
 
+def files_table(files: Sequence[dict[str, Any]]) -> str:
+    """The packed files of ``Metadata.file_summaries()`` as a table, ``  (none)`` if none."""
+    if not files:
+        return "  (none)"
+    return format_table(["name", "bytes", "tensor"],
+                        [[f["name"], f["bytes"], f["tensor"] or ""] for f in files])
+
+
 def _finite(value: Any) -> Any:
     """Replaces NaN and infinities by None (strict JSON has no such numbers)."""
     if isinstance(value, float) and not math.isfinite(value):

@@ -167,9 +167,7 @@ class _Doctor:
             if root is not None:
                 summary.present, summary.name, summary.version = True, root.name, root.version
                 summary.min_parser_version = root.min_parser_version
-            summary.associated_files = [
-                {"name": name, "bytes": len(metadata.file(name)),
-                 "tensor": metadata.tensor_of_file(name)} for name in metadata.file_names]
+            summary.associated_files = metadata.file_summaries()
             self.metadata = metadata
         except TfliteTasksError as e:
             summary.present, summary.error = True, self.named(str(e))

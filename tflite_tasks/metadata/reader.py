@@ -143,6 +143,12 @@ class Metadata:
         except UnicodeDecodeError as exc:
             raise MetadataError(f"packed file {name!r} is not UTF-8 text: {exc}") from None
 
+    def file_summaries(self) -> list[dict[str, object]]:
+        """The packed files as plain data, in archive order: ``name``, ``bytes`` (size) and
+        ``tensor`` (what refers to the file, as :meth:`tensor_of_file` says)."""
+        return [{"name": name, "bytes": len(self.file(name)), "tensor": self.tensor_of_file(name)}
+                for name in self.file_names]
+
     def tensor_of_file(self, name: str) -> str | None:
         """What refers to a file: ``"output 0 'probability'"``, ``"subgraph 0"``, ``"model"``."""
         md = self.model_metadata
