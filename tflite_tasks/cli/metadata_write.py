@@ -254,19 +254,22 @@ CREATE: dict[str, Callable[[argparse.Namespace, bytes], MetadataWriter]] = {
 """The writer of each WRITER name, from the parsed flags and the model's bytes."""
 
 
+_LABEL_TYPES = (AssociatedFileType.TENSOR_AXIS_LABELS, AssociatedFileType.TENSOR_VALUE_LABELS)
+
+
 def _label_outputs(writer: MetadataWriter) -> list[Any]:
     """The output tensor metadata carrying label files (the classification outputs)."""
     graph = (writer.metadata.subgraph_metadata or [None])[0]
-    kinds = (AssociatedFileType.TENSOR_AXIS_LABELS, AssociatedFileType.TENSOR_VALUE_LABELS)
     return [t for t in (graph.output_tensor_metadata if graph else None) or []
-            if any(f.type in kinds for f in t.associated_files or [])]
+            if any(f.type in _LABEL_TYPES for f in t.associated_files or [])]
 
 
-def _score_outputs(writer: MetadataWriter) -> list[Any]:
-    """The outputs a score threshold applies to: a detector's scores, else the labelled."""
+def _score_outputs(name: str, writer: MetadataWriter) -> list[Any]:
+    """The outputs a score threshold applies to: a detector's scores, else the labelled
+    (``name`` is the WRITER)."""
     graph = (writer.metadata.subgraph_metadata or [None])[0]
     scores = [t for t in (graph.output_tensor_metadata if graph else None) or []
-              if t.name == "score"] if writer.__module__ == object_detector.__name__ else []
+              if t.name == "score"] if name == "object_detector" else []
     return scores or _label_outputs(writer)
 
 
@@ -286,14 +289,13 @@ def _add_extras(args: argparse.Namespace, writer: MetadataWriter) -> None:
                 f"{len(outputs)} labelled heads: write it in Python, with "
                 "metadata_info.LabelFileMd(path, locale) in each head's label_files")
         for tensor in outputs:
-            first = next(f for f in tensor.associated_files if f.type in (
-                AssociatedFileType.TENSOR_AXIS_LABELS, AssociatedFileType.TENSOR_VALUE_LABELS))
+            first = next(f for f in tensor.associated_files if f.type in _LABEL_TYPES)
             tensor.associated_files.append(dataclasses.replace(
                 first, name=file_name(path), locale=locale))
         writer.associated_files.append(path)
     if args.score_threshold is not None:
         threshold = ScoreThresholdingMd(args.score_threshold)
-        outputs = _score_outputs(writer)
+        outputs = _score_outputs(args.writer, writer)
         if not outputs:
             raise OptionsError("--score-threshold needs --labels (the classification output)")
         for tensor in outputs:
