@@ -17,7 +17,8 @@ from pathlib import Path, PureWindowsPath
 import flatbuffers
 import numpy as np
 
-from ..core.errors import InputError, InputFileNotFoundError, MetadataError, ModelLoadError
+from ..core.errors import MetadataError, ModelLoadError
+from ..core.input_file import check_regular_file, read_input_file
 from ..core.model_file import ModelSource, read_model_bytes
 from .codec import decode, encode
 from .model_schema import METADATA_NAME, graph_io, metadata_buffer
@@ -71,25 +72,18 @@ def as_path(path: object, what: str) -> str:
 
 
 def regular_file(path: object, what: str, hint: str = "") -> Path:
-    """``path`` if it names a regular file: MetadataError when it is no path,
-    InputFileNotFoundError when it does not exist, InputError for a folder, a pipe or a
-    device (reading those could block forever or never end). ``hint`` ends the messages."""
-    file = Path(as_path(path, what))
-    if not file.exists():
-        raise InputFileNotFoundError(f"{what} {str(file)!r} does not exist{hint}")
-    if not file.is_file():
-        raise InputError(f"{what} {str(file)!r} is not a regular file (a folder, pipe or "
-                         f"device){hint}")
-    return file
+    """``path`` if it names a regular file: MetadataError when it is no path, else as
+    :func:`~tflite_tasks.core.input_file.check_regular_file` (a folder, pipe or device is
+    refused: reading those could block forever or never end). ``hint`` ends the messages."""
+    name = as_path(path, what)
+    check_regular_file(name, what, hint)
+    return Path(name)
 
 
 def _read_file(path: object) -> tuple[str, bytes]:
     """(base name, content) of a file on disk."""
-    file = regular_file(path, "associated file")
-    try:
-        return file.name, file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read associated file {str(file)!r}: {exc}") from None
+    name = as_path(path, "associated file")
+    return Path(name).name, read_input_file(name, "associated", hint="")
 
 
 def _load_files(files: FileContents | FilePaths | None) -> dict[str, bytes]:

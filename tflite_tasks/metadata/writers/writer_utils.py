@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...core.errors import InputError, MetadataError
+from ...core.input_file import read_input_file
 from ...core.model_file import ModelSource, read_model_bytes
 from ...core.options import split_lines
 from ...tasks.text.tokenizers import RegexTokenizer
 from ..model_schema import TensorInfo, graph_io
-from ..populator import regular_file
+from ..populator import as_path, regular_file
 from ..schema import ColorSpaceType
 from .metadata_info import (
     FilePath,
@@ -29,8 +30,15 @@ def load_file(file_path: FilePath, mode: str = "rb") -> bytes | str:
     reads a model to give a writer. InputFileNotFoundError / InputError when it is no file."""
     if mode not in ("rb", "r"):
         raise MetadataError(f"load_file reads with mode 'rb' or 'r', not {mode!r}")
-    file = regular_file(file_path, "file")
-    return file.read_bytes() if mode == "rb" else file.read_text(encoding="utf-8")
+    name = as_path(file_path, "file")
+    content = read_input_file(name, "model", hint="")
+    if mode == "rb":
+        return content
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"file {name!r} is not UTF-8 text ({exc}): read it with mode 'rb'"
+                         ) from None
 
 
 def save_file(file_content: bytes | str, save_to_path: FilePath, mode: str = "wb") -> None:
